@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers (dependencies point down only): sapiens CLI -> Inference -> Training -> Curation/Synth -> Data/Models -> NN -> Tensor -> C shims.
+let package = Package(
+    name: "Sapiens",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "sapiens", targets: ["sapiens"]),
+        .library(name: "SapiensKit", targets: ["Tensor", "NN", "Models", "Data", "Synth", "Metrics", "Training", "Inference", "Curation"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // System libraries through pkg-config; C shims only where a macro or setjmp needs C.
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CHDF5Sys", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CJPEGSys", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
+        .systemLibrary(name: "CPNGSys", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .target(name: "CHDF5", dependencies: ["CHDF5Sys"]),
+        .target(name: "CJPEG", dependencies: ["CJPEGSys"]),
+        .target(name: "CPNG", dependencies: ["CPNGSys"]),
+        // Vectorised hot loops (target_clones picks AVX-512/AVX2 at run time). Engine logic stays in Swift.
+        .target(name: "CKernels"),
+
+        .target(name: "Tensor", dependencies: ["CBLAS", "CKernels"]),
+        .target(name: "NN", dependencies: ["Tensor"]),
+        .target(name: "Models", dependencies: ["NN"]),
+        .target(name: "Data", dependencies: ["CJPEG", "CPNG", "CHDF5"], resources: [.copy("Resources")]),
+        .target(name: "Synth", dependencies: ["Data"]),
+        .target(name: "Metrics"),
+        .target(name: "Curation", dependencies: ["Data", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Training", dependencies: ["Models", "Data", "Synth", "Metrics",
+                                                 .product(name: "Yams", package: "Yams"),
+                                                 .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Inference", dependencies: ["Training"]),
+        .executableTarget(name: "sapiens", dependencies: ["Inference", "Curation",
+                                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "NN", "Models"]),
+        .testTarget(name: "NNTests", dependencies: ["NN"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models"]),
+        .testTarget(name: "DataTests", dependencies: ["Data"]),
+        .testTarget(name: "SynthTests", dependencies: ["Synth"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training"]),
+    ]
+)

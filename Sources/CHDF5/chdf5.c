@@ -1,0 +1,1 @@
+#include "chdf5.h"

@@ -1,0 +1,77 @@
+// Vectorised hot loops for the Swift tensor engine.
+//
+// Why C: SwiftPM release builds target baseline x86-64, where plain Swift loops run at 0.7-1.3 ns
+// per element. Each function here is compiled for AVX-512, AVX2+FMA and baseline, and the loader
+// picks the widest one the CPU has (target_clones). Only loops live here; every decision about
+// shapes, broadcasting and autograd stays in Swift.
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// Elementwise, n elements. Output may alias an input.
+void sk_add(const float *a, const float *b, float *out, long n);
+void sk_sub(const float *a, const float *b, float *out, long n);
+void sk_mul(const float *a, const float *b, float *out, long n);
+void sk_div(const float *a, const float *b, float *out, long n);
+/// out = a * s + t
+void sk_affine(const float *a, float s, float t, float *out, long n);
+/// y += alpha * x
+void sk_axpy(float alpha, const float *x, float *y, long n);
+/// out = a + b * s   (fused multiply-add with scalar)
+void sk_add_scaled(const float *a, const float *b, float s, float *out, long n);
+void sk_fill(float *out, float v, long n);
+
+// Row-vector broadcast over an (m, n) matrix: out[i, j] = x[i, j] op v[j].
+void sk_add_rowvec(const float *x, const float *v, float *out, long m, long n);
+void sk_mul_rowvec(const float *x, const float *v, float *out, long m, long n);
+/// Column sums: out[j] (+)= sum_i x[i, j]. accumulate != 0 adds into out.
+void sk_sum_rows(const float *x, float *out, long m, long n, int accumulate);
+/// Row sums: out[i] = sum_j x[i, j].
+void sk_sum_cols(const float *x, float *out, long m, long n);
+
+double sk_sum(const float *x, long n);
+double sk_sumsq(const float *x, long n);
+double sk_dot(const float *a, const float *b, long n);
+
+// Transcendentals (accuracy about 2 ulp for exp, 2e-7 absolute for erf).
+void sk_exp(const float *x, float *out, long n);
+void sk_log(const float *x, float *out, long n);
+void sk_erf(const float *x, float *out, long n);
+
+// Activations. Backward functions take the forward input x and the output gradient gy.
+void sk_gelu_fwd(const float *x, float *out, long n);
+void sk_gelu_bwd(const float *x, const float *gy, float *gx, long n);
+void sk_silu_fwd(const float *x, float *out, long n);
+void sk_silu_bwd(const float *x, const float *gy, float *gx, long n);
+
+// LayerNorm over the last axis of an (m, n) matrix. mean/rstd have m entries (saved for backward).
+// w and b may be NULL (no affine).
+void sk_layernorm_fwd(const float *x, const float *w, const float *b, float *out,
+                      float *mean, float *rstd, long m, long n, float eps);
+/// gx = dL/dx; gw, gb (if not NULL) are accumulated (+=).
+void sk_layernorm_bwd(const float *x, const float *w, const float *mean, const float *rstd,
+                      const float *gy, float *gx, float *gw, float *gb, long m, long n);
+
+// Row softmax of (m, n) with the input scaled by `scale` first.
+void sk_softmax_rows(const float *x, float *out, long m, long n, float scale);
+/// gx = p * (gy - sum(gy * p)) per row; gx may alias gy.
+void sk_softmax_bwd_rows(const float *p, const float *gy, float *gx, long m, long n);
+
+/// One AdamW step (PyTorch semantics, decoupled decay).
+/// p <- p * (1 - lr*wd); m <- b1 m + (1-b1) g; v <- b2 v + (1-b2) g^2;
+/// p <- p - lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps), where bc = 1 - beta^t.
+void sk_adamw(float *p, const float *g, float *m, float *v, long n, float lr, float b1, float b2,
+              float eps, float wd, float bc1, float bc2);
+
+/// Strided 2-D copy: dst[i*dst_stride + j] = src[i*src_stride + j], for i < rows, j < cols.
+void sk_copy2d(const float *src, long src_stride, float *dst, long dst_stride, long rows, long cols);
+/// Same, accumulating into dst.
+void sk_add2d(const float *src, long src_stride, float *dst, long dst_stride, long rows, long cols);
+
+#ifdef __cplusplus
+}
+#endif

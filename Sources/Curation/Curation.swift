@@ -1,0 +1,1 @@
+// The Curation layer; see README.md for the architecture.

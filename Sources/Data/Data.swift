@@ -1,0 +1,1 @@
+// The Data layer; see README.md for the architecture.

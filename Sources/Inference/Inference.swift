@@ -1,0 +1,1 @@
+// The Inference layer; see README.md for the architecture.

@@ -1,0 +1,1 @@
+// The Metrics layer; see README.md for the architecture.

@@ -1,0 +1,1 @@
+// The Models layer; see README.md for the architecture.

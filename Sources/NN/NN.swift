@@ -1,0 +1,1 @@
+// The NN layer; see README.md for the architecture.

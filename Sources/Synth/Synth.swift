@@ -1,0 +1,1 @@
+// The Synth layer; see README.md for the architecture.

@@ -1,0 +1,1 @@
+// The Training layer; see README.md for the architecture.

@@ -1,0 +1,3 @@
+import XCTest
+import Metrics
+final class MetricsSmokeTests: XCTestCase { func testModuleLinks() { XCTAssertTrue(true) } }

@@ -1,0 +1,3 @@
+import XCTest
+import Models
+final class ModelsSmokeTests: XCTestCase { func testModuleLinks() { XCTAssertTrue(true) } }

@@ -1,0 +1,3 @@
+import XCTest
+import NN
+final class NNSmokeTests: XCTestCase { func testModuleLinks() { XCTAssertTrue(true) } }

@@ -1,0 +1,3 @@
+import XCTest
+import Synth
+final class SynthSmokeTests: XCTestCase { func testModuleLinks() { XCTAssertTrue(true) } }

@@ -1,0 +1,3 @@
+import XCTest
+import Training
+final class TrainingSmokeTests: XCTestCase { func testModuleLinks() { XCTAssertTrue(true) } }
