@@ -232,3 +232,43 @@ CLONES void sk_add2d(const float *R src, long ss, float *R dst, long ds, long ro
         for (long j = 0; j < cols; j++) d[j] += s[j];
     }
 }
+
+// ---------------------------------------------------------------- convolution lowering
+
+CLONES void sk_im2col(const float *R x, long C, long H, long W, long kh, long kw, long sh, long sw,
+                      long ph, long pw, long Ho, long Wo, float *R col) {
+    for (long c = 0; c < C; c++)
+        for (long ki = 0; ki < kh; ki++)
+            for (long kj = 0; kj < kw; kj++) {
+                float *row = col + ((c * kh + ki) * kw + kj) * Ho * Wo;
+                for (long oy = 0; oy < Ho; oy++) {
+                    long iy = oy * sh - ph + ki;
+                    float *r = row + oy * Wo;
+                    if (iy < 0 || iy >= H) { memset(r, 0, sizeof(float) * (size_t)Wo); continue; }
+                    const float *xr = x + (c * H + iy) * W;
+                    for (long ox = 0; ox < Wo; ox++) {
+                        long ix = ox * sw - pw + kj;
+                        r[ox] = (ix >= 0 && ix < W) ? xr[ix] : 0.f;
+                    }
+                }
+            }
+}
+
+CLONES void sk_col2im(const float *R col, long C, long H, long W, long kh, long kw, long sh, long sw,
+                      long ph, long pw, long Ho, long Wo, float *R x) {
+    for (long c = 0; c < C; c++)
+        for (long ki = 0; ki < kh; ki++)
+            for (long kj = 0; kj < kw; kj++) {
+                const float *row = col + ((c * kh + ki) * kw + kj) * Ho * Wo;
+                for (long oy = 0; oy < Ho; oy++) {
+                    long iy = oy * sh - ph + ki;
+                    if (iy < 0 || iy >= H) continue;
+                    float *xr = x + (c * H + iy) * W;
+                    const float *r = row + oy * Wo;
+                    for (long ox = 0; ox < Wo; ox++) {
+                        long ix = ox * sw - pw + kj;
+                        if (ix >= 0 && ix < W) xr[ix] += r[ox];
+                    }
+                }
+            }
+}

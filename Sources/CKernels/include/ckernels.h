@@ -72,6 +72,13 @@ void sk_copy2d(const float *src, long src_stride, float *dst, long dst_stride, l
 /// Same, accumulating into dst.
 void sk_add2d(const float *src, long src_stride, float *dst, long dst_stride, long rows, long cols);
 
+/// im2col for one image: x (C, H, W) -> col (C*kh*kw, Ho*Wo), zero outside the padded input.
+void sk_im2col(const float *x, long C, long H, long W, long kh, long kw, long sh, long sw,
+               long ph, long pw, long Ho, long Wo, float *col);
+/// Adjoint of im2col: accumulates col (C*kh*kw, Ho*Wo) into x (C, H, W) (x must be initialised).
+void sk_col2im(const float *col, long C, long H, long W, long kh, long kw, long sh, long sw,
+               long ph, long pw, long Ho, long Wo, float *x);
+
 #ifdef __cplusplus
 }
 #endif

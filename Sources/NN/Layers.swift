@@ -1,0 +1,102 @@
+import Foundation
+import Tensor
+
+/// y = x Wᵀ + b. Weight (out, in) as PyTorch stores it; xavier-uniform weight and zero bias (MAE's init).
+public final class Linear: Module {
+    public let weight: Tensor
+    public let bias: Tensor?
+    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, rng: RNG) {
+        weight = parameter([outFeatures, inFeatures])
+        self.bias = bias ? parameter([outFeatures]) : nil
+        Init.xavierUniform(weight, rng: rng)
+    }
+    public var localParameters: [(String, Tensor)] { [("weight", weight)] + (bias.map { [("bias", $0)] } ?? []) }
+    public func callAsFunction(_ x: Tensor) -> Tensor { x.linear(weight, bias) }
+}
+
+/// LayerNorm over the last axis; weight 1, bias 0.
+public final class LayerNorm: Module {
+    public let weight: Tensor, bias: Tensor
+    public let eps: Float
+    public init(_ dim: Int, eps: Float = 1e-6) {
+        weight = parameter([dim], fill: 1)
+        bias = parameter([dim])
+        self.eps = eps
+    }
+    public var localParameters: [(String, Tensor)] { [("weight", weight), ("bias", bias)] }
+    public func callAsFunction(_ x: Tensor) -> Tensor { x.layerNorm(weight: weight, bias: bias, eps: eps) }
+}
+
+/// Multi-head self-attention with a packed qkv projection ([q | k | v], heads contiguous).
+public final class Attention: Module {
+    public let qkv: Linear, proj: Linear
+    public let heads: Int
+    public init(dim: Int, heads: Int, rng: RNG) {
+        precondition(dim % heads == 0, "width \(dim) is not divisible by \(heads) heads")
+        self.heads = heads
+        qkv = Linear(dim, 3 * dim, rng: rng)
+        proj = Linear(dim, dim, rng: rng)
+    }
+    public var children: [(String, Module)] { [("qkv", qkv), ("proj", proj)] }
+    public func callAsFunction(_ x: Tensor) -> Tensor { proj(qkv(x).attention(heads: heads)) }
+}
+
+/// fc2(GELU(fc1(x))).
+public final class MLP: Module {
+    public let fc1: Linear, fc2: Linear
+    public init(dim: Int, hidden: Int, rng: RNG) {
+        fc1 = Linear(dim, hidden, rng: rng)
+        fc2 = Linear(hidden, dim, rng: rng)
+    }
+    public var children: [(String, Module)] { [("fc1", fc1), ("fc2", fc2)] }
+    public func callAsFunction(_ x: Tensor) -> Tensor { fc2(fc1(x).gelu()) }
+}
+
+/// Pre-norm transformer block: x + attn(norm1(x)), then x + mlp(norm2(x)).
+public final class Block: Module {
+    public let norm1: LayerNorm, attn: Attention, norm2: LayerNorm, mlp: MLP
+    public init(dim: Int, heads: Int, mlpRatio: Int = 4, eps: Float = 1e-6, rng: RNG) {
+        norm1 = LayerNorm(dim, eps: eps)
+        attn = Attention(dim: dim, heads: heads, rng: rng)
+        norm2 = LayerNorm(dim, eps: eps)
+        mlp = MLP(dim: dim, hidden: dim * mlpRatio, rng: rng)
+    }
+    public var children: [(String, Module)] { [("norm1", norm1), ("attn", attn), ("norm2", norm2), ("mlp", mlp)] }
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        let h = x + attn(norm1(x))
+        return h + mlp(norm2(h))
+    }
+}
+
+/// 2-D convolution, weight (out, in, k, k); torch's default init.
+public final class Conv2d: Module {
+    public let weight: Tensor, bias: Tensor?
+    public let stride: Int, padding: Int
+    public init(_ inC: Int, _ outC: Int, kernel: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true, rng: RNG) {
+        weight = parameter([outC, inC, kernel, kernel])
+        self.bias = bias ? parameter([outC]) : nil
+        self.stride = stride
+        self.padding = padding
+        Init.torchDefault(weight: weight, bias: self.bias, rng: rng)
+    }
+    public var localParameters: [(String, Tensor)] { [("weight", weight)] + (bias.map { [("bias", $0)] } ?? []) }
+    public func callAsFunction(_ x: Tensor) -> Tensor { x.conv2d(weight, bias, stride: stride, padding: padding) }
+}
+
+/// Transposed 2-D convolution, weight (in, out, k, k) as PyTorch stores it.
+public final class ConvTranspose2d: Module {
+    public let weight: Tensor, bias: Tensor?
+    public let stride: Int, padding: Int
+    public init(_ inC: Int, _ outC: Int, kernel: Int, stride: Int = 1, padding: Int = 0, bias: Bool = false, rng: RNG) {
+        weight = parameter([inC, outC, kernel, kernel])
+        self.bias = bias ? parameter([outC]) : nil
+        self.stride = stride
+        self.padding = padding
+        // torch computes fan-in for ConvTranspose from weight.size(1) * k * k.
+        let bound = 1 / Float(outC * kernel * kernel).squareRoot()
+        for i in 0..<weight.count { weight[flat: i] = rng.uniform(-bound, bound) }
+        if let b = self.bias { for i in 0..<b.count { b[flat: i] = rng.uniform(-bound, bound) } }
+    }
+    public var localParameters: [(String, Tensor)] { [("weight", weight)] + (bias.map { [("bias", $0)] } ?? []) }
+    public func callAsFunction(_ x: Tensor) -> Tensor { x.convTranspose2d(weight, bias, stride: stride, padding: padding) }
+}

@@ -1,1 +1,0 @@
-// The NN layer; see README.md for the architecture.
