@@ -1,0 +1,136 @@
+import NN
+import Tensor
+
+/// Decoder sizes for MAE pretraining.
+public struct MAEDecoderConfig: Equatable, Sendable, Codable {
+    public var width: Int, depth: Int, heads: Int
+    public init(width: Int, depth: Int, heads: Int) { self.width = width; self.depth = depth; self.heads = heads }
+    /// Sapiens/MAE scale: 512 wide, 8 blocks, 16 heads.
+    public static let standard = MAEDecoderConfig(width: 512, depth: 8, heads: 16)
+    public static let light = MAEDecoderConfig(width: 128, depth: 4, heads: 4)
+}
+
+/// Masked autoencoder (He et al. 2021), read top to bottom like the paper's figure:
+/// patchify → random masking → encoder on visible tokens → decoder with mask tokens → loss on masked patches.
+/// Parameter names are the official MAE ones, so checkpoints load in PyTorch.
+public final class MAE: Module {
+    public let encoder: ViT
+    public let decoderConfig: MAEDecoderConfig
+    public let maskRatio: Float
+    public let normPixLoss: Bool
+    public let decoderEmbed: Linear
+    public let maskToken: Tensor
+    public let decoderPosEmbed: Tensor
+    public let decoderBlocks: ModuleList<Block>
+    public let decoderNorm: LayerNorm
+    public let decoderPred: Linear
+
+    public init(encoder config: ViTConfig, decoder: MAEDecoderConfig, maskRatio: Float = 0.75, normPixLoss: Bool = true, rng: RNG) {
+        precondition(config.clsToken, "MAE pretraining uses a cls token")
+        encoder = ViT(config, rng: rng)
+        decoderConfig = decoder
+        self.maskRatio = maskRatio
+        self.normPixLoss = normPixLoss
+        let p = config.patchSize
+        decoderEmbed = Linear(config.width, decoder.width, rng: rng)
+        maskToken = parameter([1, 1, decoder.width])
+        Init.normal(maskToken, std: 0.02, rng: rng)
+        decoderPosEmbed = PositionEmbedding.sinCos2D(gridHeight: config.gridHeight, gridWidth: config.gridWidth, dim: decoder.width, clsToken: true)
+        decoderBlocks = ModuleList((0..<decoder.depth).map { _ in
+            Block(dim: decoder.width, heads: decoder.heads, mlpRatio: config.mlpRatio, eps: config.layerNormEps, rng: rng)
+        })
+        decoderNorm = LayerNorm(decoder.width, eps: config.layerNormEps)
+        decoderPred = Linear(decoder.width, p * p * 3, rng: rng)
+    }
+
+    public var localParameters: [(String, Tensor)] { encoder.localParameters + [("mask_token", maskToken), ("decoder_pos_embed", decoderPosEmbed)] }
+    public var children: [(String, Module)] {
+        encoder.children + [("decoder_embed", decoderEmbed), ("decoder_blocks", decoderBlocks),
+                            ("decoder_norm", decoderNorm), ("decoder_pred", decoderPred)]
+    }
+
+    public var numPatches: Int { encoder.config.numPatches }
+    public var keepCount: Int { Int(Float(numPatches) * (1 - maskRatio)) }
+
+    /// Which patches each sample keeps, from per-sample noise (N, L): the lowest-noise `keepCount`.
+    public struct Masking {
+        /// Kept patch ids in ascending-noise order, (N, keep).
+        public let idsKeep: IndexTensor
+        /// Position of each patch in the shuffled order, (N, L).
+        public let idsRestore: IndexTensor
+        /// 1 for removed patches, 0 for kept, in original patch order (N, L).
+        public let mask: Tensor
+    }
+
+    public func randomMasking(noise: Tensor) -> Masking {
+        let n = noise.shape[0], l = noise.shape[1], keep = keepCount
+        let idsShuffle = noise.argsort()
+        let idsRestore = idsShuffle.argsort()
+        let mask = Tensor.empty([n, l])
+        for i in 0..<n * l { mask[flat: i] = idsRestore.data[i] < keep ? 0 : 1 }
+        return Masking(idsKeep: idsShuffle.prefix(keep), idsRestore: idsRestore, mask: mask)
+    }
+
+    /// Encoder on the visible patches only; returns (N, 1+keep, D) after the final norm.
+    public func forwardEncoder(_ imgs: Tensor, masking: Masking) -> Tensor {
+        let x = encoder.embed(imgs).gather(axis: 1, index: masking.idsKeep)
+        return encoder.transformer(encoder.prependCls(x)).0
+    }
+
+    /// Decoder: mask tokens fill the removed slots, tokens are unshuffled to patch order, and every
+    /// patch's pixels are predicted. Returns (N, L, p·p·3).
+    public func forwardDecoder(_ latent: Tensor, masking: Masking) -> Tensor {
+        let n = latent.shape[0], l = numPatches, dd = decoderConfig.width
+        let y = decoderEmbed(latent)
+        let visible = y.slice(axis: 1, start: 1, length: y.shape[1] - 1)
+        let masked = maskToken.expanded(to: [n, l - visible.shape[1], dd])
+        let seq = Tensor.concat([visible, masked], axis: 1).gather(axis: 1, index: masking.idsRestore)
+        var h = Tensor.concat([y.slice(axis: 1, start: 0, length: 1), seq], axis: 1) + decoderPosEmbed
+        for b in decoderBlocks.items { h = b(h) }
+        let pred = decoderPred(decoderNorm(h))
+        return pred.slice(axis: 1, start: 1, length: l)
+    }
+
+    /// Per-patch normalised pixels (mean, unbiased variance, eps 1e-6) when `normPixLoss`.
+    public func target(_ imgs: Tensor) -> Tensor {
+        withNoGrad {
+            let t = Patches.patchify(imgs.detached(), patch: encoder.config.patchSize)
+            guard normPixLoss else { return t.copy() }
+            let mean = t.mean(axis: -1, keepDims: true)
+            let variance = t.variance(axis: -1, keepDims: true, unbiased: true)
+            return (t - mean) / (variance + 1e-6).sqrt()
+        }
+    }
+
+    /// Mean squared error per patch, averaged over the removed patches only.
+    public func forwardLoss(_ imgs: Tensor, pred: Tensor, mask: Tensor) -> Tensor {
+        let d = pred - target(imgs)
+        let perPatch = (d * d).mean(axis: -1)
+        return (perPatch * mask).sum() / Tensor.scalar(max(mask.sum().item(), 1))
+    }
+
+    public struct Output {
+        public let loss: Tensor
+        public let pred: Tensor
+        public let masking: Masking
+        public let latent: Tensor
+    }
+
+    /// One forward pass. `noise` (N, L) decides the masking; draw it from `rng` when nil.
+    public func callAsFunction(_ imgs: Tensor, noise: Tensor? = nil, rng: RNG? = nil) -> Output {
+        let n = imgs.shape[0]
+        let noise = noise ?? Tensor.uniform([n, numPatches], rng: rng ?? RNG(seed: 0))
+        let masking = randomMasking(noise: noise)
+        let latent = forwardEncoder(imgs, masking: masking)
+        let pred = forwardDecoder(latent, masking: masking)
+        return Output(loss: forwardLoss(imgs, pred: pred, mask: masking.mask), pred: pred, masking: masking, latent: latent)
+    }
+
+    /// Parameter count for a config without building it (encoder + decoder).
+    public static func parameterCount(encoder c: ViTConfig, decoder dc: MAEDecoderConfig) -> Int {
+        let dd = dc.width, p = c.patchSize
+        let dec = (c.width * dd + dd) + dd + (c.numPatches + 1) * dd
+            + dc.depth * ViTConfig.blockParameters(width: dd, mlpRatio: c.mlpRatio) + 2 * dd + (dd * p * p * 3 + p * p * 3)
+        return c.parameterCount + dec
+    }
+}

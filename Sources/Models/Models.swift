@@ -1,1 +1,0 @@
-// The Models layer; see README.md for the architecture.
