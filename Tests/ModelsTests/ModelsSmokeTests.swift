@@ -1,3 +1,0 @@
-import XCTest
-import Models
-final class ModelsSmokeTests: XCTestCase { func testModuleLinks() { XCTAssertTrue(true) } }
