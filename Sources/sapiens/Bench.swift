@@ -1,2 +1,71 @@
 import ArgumentParser
-struct Bench: ParsableCommand { static let configuration = CommandConfiguration(abstract: "Benchmarks (JSON lines).") ; func run() throws {} }
+import Foundation
+import Tensor
+import Training
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Speed benchmarks: one JSON line per figure (ms min/median, GFLOP/s), optionally against PyTorch in the same run.",
+        discussion: "Run with `env -u OPENBLAS_CORETYPE` so OpenBLAS picks the widest kernels the CPU has.")
+
+    @Option(help: "Comma-separated figure names to run (default: all light figures).")
+    var only: String?
+    @Option(help: "Timed repetitions per figure.")
+    var reps = 5
+    @Flag(help: "Also run the heavy figures (Sapiens-scale).")
+    var heavy = false
+    @Flag(help: "List figure names and exit.")
+    var list = false
+    @Option(help: "Run scripts/bench_pytorch.py with this Python after our figures and print speed ratios (e.g. /work/venv-bench/bin/python).")
+    var pytorch: String?
+
+    func run() throws {
+        if let w = BLAS.coreTypeWarning() { FileHandle.standardError.write(Data((w + "\n").utf8)) }
+        FileHandle.standardError.write(Data("bench: OpenBLAS \(BLAS.coreName) kernels, \(BLAS.threads) BLAS threads, CPU vector ISA \(BLAS.cpuVectorISA)\n".utf8))
+        let wanted = only.map { Set($0.split(separator: ",").map(String.init)) }
+        let workloads = EngineBenchmarks.all.filter { (wanted?.contains($0.name) ?? !$0.heavy || heavy) }
+        if list { for w in EngineBenchmarks.all { print("\(w.name)\t\(String(format: "%.2f", w.gflop)) GFLOP\(w.heavy ? " (heavy)" : "")") }; return }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var ours: [String: BenchFigure] = [:]
+        for w in workloads {
+            let body = w.setup()
+            let fig = BenchTimer.measure(name: w.name, gflop: w.gflop, reps: reps, body)
+            ours[w.name] = fig
+            print(String(decoding: try encoder.encode(fig), as: UTF8.self))
+            fflush(stdout)
+        }
+        guard let python = pytorch else { return }
+        let peer = try PyTorchPeer.run(python: python, names: workloads.map(\.name), reps: reps)
+        for (name, theirs) in peer.sorted(by: { $0.key < $1.key }) {
+            guard let mine = ours[name] else { continue }
+            let line: [String: Any] = ["name": name, "swift_ms_median": mine.ms_median, "pytorch_ms_median": theirs,
+                                       "speedup_vs_pytorch": theirs / mine.ms_median]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys]), as: UTF8.self))
+        }
+    }
+}
+
+/// Runs the PyTorch peer script on the same figures, in the same run.
+enum PyTorchPeer {
+    static func run(python: String, names: [String], reps: Int) throws -> [String: Double] {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/bench_pytorch.py").path
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: python)
+        p.arguments = [script, "--only", names.joined(separator: ","), "--reps", "\(reps)"]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        var out: [String: Double] = [:]
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+            print(line)
+            guard let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let n = obj["name"] as? String, let ms = obj["ms_median"] as? Double else { continue }
+            out[n] = ms
+        }
+        return out
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+
+/// One benchmark figure, printed as a JSON line by `sapiens bench`.
+public struct BenchFigure: Codable, Sendable {
+    public var name: String
+    public var ms_min: Double
+    public var ms_median: Double
+    /// Analytic GEMM work (2·M·N·K; training steps count 3× the forward), or 0 when not a FLOP figure.
+    public var gflop: Double
+    public var gflops: Double
+    public var threads: Int
+    public var impl = "swift"
+    /// Share of the machine's CPU time used by other processes while this figure ran (noise indicator).
+    public var other_load: Double
+    /// For throughput figures (images/s); nil for timing figures.
+    public var items_per_second: Double?
+    public var unit: String?
+}
+
+/// Times a closure the way the PyTorch peer script does: warm-up runs, then `reps` timed runs.
+public enum BenchTimer {
+    public static func measure(name: String, gflop: Double, warmup: Int = 1, reps: Int = 5, _ body: () throws -> Void) rethrows -> BenchFigure {
+        for _ in 0..<warmup { try body() }
+        let load = CPULoad()
+        var times: [Double] = []
+        for _ in 0..<max(reps, 1) {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            try body()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+        }
+        let sorted = times.sorted()
+        let median = sorted[sorted.count / 2]
+        return BenchFigure(name: name, ms_min: sorted[0], ms_median: median, gflop: gflop,
+                           gflops: gflop > 0 ? gflop / (median / 1000) : 0, threads: ProcessInfo.processInfo.activeProcessorCount,
+                           other_load: load.otherShare())
+    }
+}
+
+/// Samples /proc/stat and this process's CPU time, to tell how busy the rest of the machine was.
+struct CPULoad {
+    let busy0: Double, total0: Double, own0: Double
+    init() { (busy0, total0) = CPULoad.machine(); own0 = CPULoad.own() }
+
+    func otherShare() -> Double {
+        let (b, t) = CPULoad.machine()
+        let own = CPULoad.own() - own0
+        let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
+        let dt = t - total0
+        guard dt > 0 else { return 0 }
+        let others = (b - busy0) - own * ticksPerSecond
+        return max(0, min(1, others / dt))
+    }
+
+    static func machine() -> (busy: Double, total: Double) {
+        guard let s = try? String(contentsOfFile: "/proc/stat", encoding: .utf8), let line = s.split(separator: "\n").first else { return (0, 0) }
+        let v = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+        guard v.count >= 5 else { return (0, 0) }
+        let idle = v[3] + v[4]
+        let total = v.reduce(0, +)
+        return (total - idle, total)
+    }
+
+    static func own() -> Double {
+        var u = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &u)
+        return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6 + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) / 1e6
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Models
+import NN
+import Tensor
+
+/// The engine workloads of `sapiens bench`, identical to scripts/bench_pytorch.py (same shapes,
+/// same FLOP convention) so the two can be compared in one run.
+public enum EngineBenchmarks {
+    public struct Workload {
+        public let name: String
+        public let gflop: Double
+        public let heavy: Bool
+        /// Builds the model and returns the closure to time.
+        public let setup: () -> () -> Void
+    }
+
+    static let patchK = 3 * 16 * 16
+
+    static func blockFLOPs(_ t: Int, _ d: Int) -> Double { Double(24 * t * d * d + 4 * t * t * d) }
+
+    public static func maeTrainFLOP(batch: Int, encoder c: ViTConfig, decoder dc: MAEDecoderConfig, maskRatio: Float = 0.75) -> Double {
+        let p = c.numPatches, keep = Int(Float(p) * (1 - maskRatio))
+        let te = keep + 1, td = p + 1
+        let fwd = 2 * Double(p * c.width * patchK) + Double(c.depth) * blockFLOPs(te, c.width) + 2 * Double(te * c.width * dc.width)
+            + Double(dc.depth) * blockFLOPs(td, dc.width) + 2 * Double(td * dc.width * patchK)
+        return 3 * Double(batch) * fwd
+    }
+
+    public static let smallDecoder = MAEDecoderConfig(width: 256, depth: 4, heads: 8)
+
+    public static var all: [Workload] {
+        var w: [Workload] = []
+        for (name, enc, dec, batch) in [("mae_tiny_train_b8", ViTConfig.tiny, MAEDecoderConfig.light, 8),
+                                        ("mae_tiny_train_b32", .tiny, .light, 32),
+                                        ("mae_small_train_b32", .small, smallDecoder, 32)] {
+            w.append(Workload(name: name, gflop: maeTrainFLOP(batch: batch, encoder: enc, decoder: dec) / 1e9, heavy: false) {
+                maeTrainStep(encoder: enc, decoder: dec, batch: batch)
+            })
+        }
+        for (label, cfg) in [("tiny", ViTConfig.tiny), ("small", .small), ("base", .base)] {
+            for batch in [1, 8] {
+                w.append(Workload(name: "vit_\(label)_infer_b\(batch)", gflop: Double(batch) * cfg.forwardFLOPs / 1e9, heavy: false) {
+                    encoderInference(cfg, batch: batch)
+                })
+            }
+        }
+        return w
+    }
+
+    /// One MAE step: forward, backward, clip 1.0, AdamW (betas 0.9/0.95, wd 0.05).
+    public static func maeTrainStep(encoder: ViTConfig, decoder: MAEDecoderConfig, batch: Int) -> () -> Void {
+        let rng = RNG(seed: 0)
+        let model = MAE(encoder: encoder, decoder: decoder, rng: rng)
+        let opt = AdamW(groups: standardParameterGroups(model.namedParameters(), weightDecay: 0.05), lr: 1.5e-4, betas: (0.9, 0.95))
+        let imgs = Tensor.randn([batch, 3, encoder.imageHeight, encoder.imageWidth], rng: rng)
+        let params = model.trainableParameters()
+        return {
+            opt.zeroGrad()
+            let out = model(imgs, rng: rng)
+            out.loss.backward()
+            clipGradNorm(params, maxNorm: 1)
+            opt.step()
+        }
+    }
+
+    public static func encoderInference(_ cfg: ViTConfig, batch: Int) -> () -> Void {
+        let rng = RNG(seed: 0)
+        let vit = ViT(cfg, rng: rng)
+        let imgs = Tensor.randn([batch, 3, cfg.imageHeight, cfg.imageWidth], rng: rng)
+        return { withNoGrad { _ = vit(imgs) } }
+    }
+}

@@ -1,1 +1,0 @@
-// The Training layer; see README.md for the architecture.
