@@ -29,7 +29,7 @@ public struct KeypointReport: MetricReport, Equatable {
         return zip(rows, areas).map { row, area in
             let (title, kind, iou, value) = row
             let pad = { (s: String, n: Int) in String(repeating: " ", count: max(0, n - s.count)) + s }
-            return " " + title.padding(toLength: 18, withPad: " ", startingAt: 0) + kind
+            return " " + title.padding(toLength: 18, withPad: " ", startingAt: 0) + " " + kind
                 + " @[ IoU=" + iou.padding(toLength: 9, withPad: " ", startingAt: 0)
                 + " | area=" + pad(area, 6) + " | maxDets=" + pad(String(maxDetections), 3) + " ] = "
                 + String(format: "%.3f", value)
