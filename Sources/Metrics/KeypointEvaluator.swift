@@ -26,7 +26,7 @@ public struct KeypointEvaluator: Sendable {
 
     public init(sigmas: [Double] = ObjectKeypointSimilarity.coco17Sigmas, maxDetections: Int = 20) {
         similarity = ObjectKeypointSimilarity(sigmas: sigmas)
-        self.maxDetections = maxDetections
+        self.maxDetections = max(0, maxDetections)
     }
 
     /// Scores a COCO results file against a COCO keypoints ground-truth file.
@@ -44,7 +44,7 @@ public struct KeypointEvaluator: Sendable {
         let cells = try prepare(groundTruth, detections, groundTruthName, resultsName)
         let categories = Array(Set(groundTruth.categoryIDs)).sorted()
         let images = Array(Set(groundTruth.imageIDs)).sorted()
-        let T = Self.oksThresholds.count
+        let thresholdCount = Self.oksThresholds.count
         // precision[area][category][threshold] is 101 values; -1 marks "no unignored GT", as in pycocotools.
         var precision: [[[[Double]]]] = []
         var recall: [[[Double]]] = []
@@ -54,8 +54,8 @@ public struct KeypointEvaluator: Sendable {
                     cells[CellKey(image: image, category: category)].flatMap { match($0, in: range) }
                 })
             }
-            precision.append(curves.map { $0?.precision ?? Array(repeating: Array(repeating: -1, count: Self.recallThresholds.count), count: T) })
-            recall.append(curves.map { $0?.recall ?? Array(repeating: -1, count: T) })
+            precision.append(curves.map { $0?.precision ?? Array(repeating: Array(repeating: -1, count: Self.recallThresholds.count), count: thresholdCount) })
+            recall.append(curves.map { $0?.recall ?? Array(repeating: -1, count: thresholdCount) })
         }
         func ap(_ area: Int, _ threshold: Int? = nil) -> Double {
             meanOfDefined(precision[area].flatMap { perT in threshold.map { [perT[$0]] } ?? perT }.flatMap { $0 })
@@ -124,7 +124,7 @@ public struct KeypointEvaluator: Sendable {
         for key in Array(cells.keys) {
             guard var cell = cells[key] else { continue }
             cell.detections = Array(stableOrder(cell.detections.map(\.score)).prefix(maxDetections).map { cell.detections[$0] })
-            if !cell.people.isEmpty { cell.oks = similarity.matrix(detections: cell.detections, groundTruths: cell.people) }
+            if !cell.people.isEmpty { cell.oks = try similarity.matrix(detections: cell.detections, groundTruths: cell.people) }
             cells[key] = cell
         }
         return cells

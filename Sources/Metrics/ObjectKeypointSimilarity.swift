@@ -24,8 +24,11 @@ public struct ObjectKeypointSimilarity: Sendable {
     /// When the person has no labelled keypoint, pycocotools measures how far each predicted
     /// keypoint lies outside the GT box grown by its own size on every side; that keeps the
     /// detection matchable to an ignored person, so it is not counted as a false positive.
-    public func similarity(detection: [Double], groundTruth: KeypointAnnotation) -> Double {
+    public func similarity(detection: [Double], groundTruth: KeypointAnnotation) throws -> Double {
         let gt = groundTruth.keypoints
+        guard detection.count == 3 * keypointCount, gt.count == 3 * keypointCount else {
+            throw MetricsError.shapeMismatch(what: "OKS", detail: "detection has \(detection.count) and ground truth \(gt.count) numbers; \(keypointCount) sigmas need \(3 * keypointCount)")
+        }
         let labelled = (0..<keypointCount).contains { gt[3 * $0 + 2] > 0 }
         let box = groundTruth.bbox
         let (x0, x1) = (box.x - box.width, box.x + box.width * 2)
@@ -52,7 +55,7 @@ public struct ObjectKeypointSimilarity: Sendable {
 
     /// The matrix pycocotools stores as `ious[(image, category)]`: rows are the detections in
     /// the given order, columns the ground truths in the given order.
-    public func matrix(detections: [KeypointDetection], groundTruths: [KeypointAnnotation]) -> [[Double]] {
-        detections.map { d in groundTruths.map { similarity(detection: d.keypoints, groundTruth: $0) } }
+    public func matrix(detections: [KeypointDetection], groundTruths: [KeypointAnnotation]) throws -> [[Double]] {
+        try detections.map { d in try groundTruths.map { try similarity(detection: d.keypoints, groundTruth: $0) } }
     }
 }
