@@ -12,9 +12,9 @@ public struct DepthMetrics: Codable, Equatable, Sendable {
 
     public init() {}
 
-    /// Metrics of one image over paired positive depths.
+    /// Metrics of one image over paired positive depths of equal count (the caller has checked both).
     /// SiLog is √(mean(d²) − ½·mean(d)²) with d = log pred − log gt, unscaled (Sapiens' variant, no ×100).
-    public init(prediction: [Double], groundTruth: [Double]) {
+    init(prediction: [Double], groundTruth: [Double]) {
         let n = Double(prediction.count)
         var sums = DepthMetrics()
         var (sqErr, logErr, logErrSq) = (0.0, 0.0, 0.0)
@@ -70,7 +70,8 @@ public struct DepthEvaluator: Sendable {
     public private(set) var skippedImageCount = 0
 
     public init(alignScaleShift: Bool = true, minDepth: Double = 0, maxDepth: Double = .infinity) {
-        (self.alignScaleShift, self.minDepth, self.maxDepth) = (alignScaleShift, minDepth, maxDepth)
+        // Depths at or below 0 would put log(0) and division by 0 into every metric.
+        (self.alignScaleShift, self.minDepth, self.maxDepth) = (alignScaleShift, max(0, minDepth), maxDepth)
     }
 
     /// Scores one image and returns its metrics. Arrays are the same pixels in the same order.

@@ -13,9 +13,9 @@ public struct SegmentationEvaluator: Sendable {
     public private(set) var imageCount = 0
 
     public init(classCount: Int, ignoreIndex: Int = 255) {
-        self.classCount = classCount
+        self.classCount = max(0, classCount)
         self.ignoreIndex = ignoreIndex
-        intersection = Array(repeating: 0, count: classCount)
+        intersection = Array(repeating: 0, count: self.classCount)
         union = intersection
         labelled = intersection
     }
