@@ -1,1 +1,2 @@
-// The Metrics layer; see README.md for the architecture.
+// The Metrics layer: evaluation metrics on plain Swift arrays, with nothing below Foundation,
+// so any layer (Training, Inference, the CLI) can score its output without pulling in the engine.
