@@ -190,6 +190,8 @@ struct Primitive: Sendable {
             }
         }
         guard bestT < best else { return nil }
+        // Rounding in t leaves sphere normals slightly off unit length.
+        bestN = normalize(bestN)
         if dot(bestN, d) > 0 { bestN = -bestN }
         return (bestT, bestN)
     }
