@@ -24,7 +24,7 @@ enum BackgroundPainter {
         let horizon = rng.uniform(0.35, 0.85) * Float(h)
         let tilt = rng.uniform(-0.15, 0.15)
         let noiseAmp = rng.uniform(0, 0.3)
-        let noiseScale = rng.uniform(6, 50)
+        let noiseScale = rng.uniform(10, 60)
         let noiseSeed = rng.uniform(0, 1000)
         struct Shape { var rect: Bool; var cx, cy, rx, ry: Float; var colour: Vec3; var alpha: Float }
         var shapes: [Shape] = []
@@ -33,9 +33,21 @@ enum BackgroundPainter {
                                 rx: rng.uniform(0.04, 0.3) * Float(w), ry: rng.uniform(0.04, 0.4) * Float(h),
                                 colour: colour(), alpha: rng.uniform(0.5, 1)))
         }
+        // Noise is smooth at these scales, so sample it on a 4-pixel lattice and interpolate.
+        let step = 4, gw = w / step + 2, gh = h / step + 2
+        var lattice = [Float](repeating: 0, count: gw * gh)
+        if noiseAmp > 0 {
+            for gy in 0..<gh {
+                for gx in 0..<gw {
+                    let p = Vec3(Float(gx * step) / noiseScale, Float(gy * step) / noiseScale, noiseSeed)
+                    lattice[gy * gw + gx] = ValueNoise.fractal(p)
+                }
+            }
+        }
         var out = [Float](repeating: 0, count: w * h * 3)
         for y in 0..<h {
             let fy = Float(y) + 0.5
+            let gy = y / step, ty = Float(y % step) / Float(step)
             for x in 0..<w {
                 let fx = Float(x) + 0.5
                 let line = horizon + tilt * (fx - Float(w) * 0.5)
@@ -51,7 +63,11 @@ enum BackgroundPainter {
                     if inside { c = mix(c, s.colour, s.alpha) }
                 }
                 if noiseAmp > 0 {
-                    let n = ValueNoise.fractal(Vec3(fx / noiseScale, fy / noiseScale, noiseSeed))
+                    let gx = x / step, tx = Float(x % step) / Float(step)
+                    let l = gy * gw + gx
+                    let top = lattice[l] + (lattice[l + 1] - lattice[l]) * tx
+                    let bottom = lattice[l + gw] + (lattice[l + gw + 1] - lattice[l + gw]) * tx
+                    let n = top + (bottom - top) * ty
                     c *= 1 + noiseAmp * (n - 0.5) * 2
                 }
                 let o = (y * w + x) * 3

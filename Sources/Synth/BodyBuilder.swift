@@ -73,7 +73,7 @@ struct BodyBuilder {
     // Limb radii at (proximal, distal) ends.
     var upperArmR: (Float, Float) { (0.029 * h * g, 0.021 * h * g) }
     var forearmR: (Float, Float) { (0.02 * h * g, 0.0145 * h * g) }
-    var thighR: (Float, Float) { (0.05 * h * g, 0.031 * h * g) }
+    var thighR: (Float, Float) { (0.046 * h * g, 0.03 * h * g) }
     var shinR: (Float, Float) { (0.03 * h * g, 0.019 * h * g) }
     var shoulderBarR: (Float, Float) { (0.033 * h * g, 0.029 * h * g) }
     var footRadii: (Int) -> Vec3 {

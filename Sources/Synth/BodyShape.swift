@@ -15,7 +15,7 @@ struct BodyShape: Sendable {
         let child = rng.chance(0.08)
         let feminine = rng.unit()
         let height = child ? rng.uniform(1.05, 1.45) : rng.uniform(1.52, 1.75) + 0.12 * (1 - feminine) + 0.05 * rng.normal()
-        let girth = clamp(1.0 + 0.13 * rng.normal() + (child ? -0.1 : 0), 0.78, 1.4)
+        let girth = clamp(1.0 + 0.11 * rng.normal() + (child ? -0.1 : 0), 0.8, 1.3)
         let h = height
         return BodyShape(
             height: h,

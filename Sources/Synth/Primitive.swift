@@ -78,10 +78,11 @@ struct Primitive: Sendable {
         return p
     }
 
-    /// Derived terms and the conservative screen rectangle (pixels) of the bounding sphere.
+    /// Derived terms and the conservative screen rectangle (pixels) of the bounding box.
     /// Returns false when the primitive is behind or too near the camera to be drawn.
     mutating func prepare(focal f: Float, cx: Float, cy: Float) -> Bool {
-        let centre: Vec3, radius: Float
+        // World-space box of the surface: tight for long thin limbs, unlike a bounding sphere.
+        var lo: Vec3, hi: Vec3
         switch shape {
         case .roundCone:
             let ab = b - a
@@ -94,22 +95,26 @@ struct Primitive: Sendable {
             axis = len > 0 ? ab / len : Vec3(0, 1, 0)
             sinA = len > 0 ? (ra - rb) / len : 0
             cos2A = 1 - sinA * sinA
-            centre = (a + b) * 0.5
-            radius = len * 0.5 + max(ra, rb)
+            lo = pointwiseMin(a - Vec3(repeating: ra), b - Vec3(repeating: rb))
+            hi = pointwiseMax(a + Vec3(repeating: ra), b + Vec3(repeating: rb))
         case .ellipsoid:
-            centre = a
-            radius = ra
+            // Rows of m are axis/radius, so axis*radius = row * radius^2.
+            let e0 = m0 * (b.x * b.x), e1 = m1 * (b.y * b.y), e2 = m2 * (b.z * b.z)
+            let ext = Vec3((e0.x * e0.x + e1.x * e1.x + e2.x * e2.x).squareRoot(),
+                           (e0.y * e0.y + e1.y * e1.y + e2.y * e2.y).squareRoot(),
+                           (e0.z * e0.z + e1.z * e1.z + e2.z * e2.z).squareRoot())
+            lo = a - ext
+            hi = a + ext
         }
-        zMin = centre.z - radius
+        zMin = lo.z
         guard zMin > 0.05 else { return false }
-        let zs = [centre.z - radius, centre.z + radius]
         var lx = Float.infinity, hx = -Float.infinity, ly = Float.infinity, hy = -Float.infinity
-        for z in zs {
-            for sx in [centre.x - radius, centre.x + radius] {
+        for z in [lo.z, hi.z] {
+            for sx in [lo.x, hi.x] {
                 let u = f * sx / z + cx
                 lx = min(lx, u); hx = max(hx, u)
             }
-            for sy in [centre.y - radius, centre.y + radius] {
+            for sy in [lo.y, hi.y] {
                 let v = f * sy / z + cy
                 ly = min(ly, v); hy = max(hy, v)
             }

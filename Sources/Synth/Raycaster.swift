@@ -46,10 +46,11 @@ struct Raycaster {
                 while k < end {
                     let i = Int(items[k])
                     k += 1
-                    let p = prims[i]
-                    if p.zMin >= best.depth { break }
-                    if px < p.x0 || px > p.x1 || py < p.y0 || py > p.y1 { continue }
-                    if let h = p.intersect(d, best: best.depth) {
+                    // Through the pointer: copying a Primitive per test showed up as memmove in profiles.
+                    let p = prims.baseAddress.unsafelyUnwrapped + i
+                    if p.pointee.zMin >= best.depth { break }
+                    if px < p.pointee.x0 || px > p.pointee.x1 || py < p.pointee.y0 || py > p.pointee.y1 { continue }
+                    if let h = p.pointee.intersect(d, best: best.depth) {
                         best = Hit(primitive: Int32(i), depth: h.t, normal: h.n)
                     }
                 }

@@ -39,7 +39,7 @@ enum SceneBuilder {
         // People on the ground, kept apart so that bodies occlude rather than interpenetrate.
         let n = peopleRNG.int(config.peoplePerImage.lowerBound, config.peoplePerImage.upperBound)
         var spots: [(x: Float, z: Float)] = [(0, 0)]
-        let spread = 0.6 + 0.5 * Float(n)
+        let spread = 0.35 + 0.35 * Float(n)
         var tries = 0
         while spots.count < n, tries < 200 {
             tries += 1
