@@ -7,8 +7,18 @@ public struct Renderer: Sendable {
     public let config: SynthConfig
     let pictures: [BackgroundPicture]
 
-    /// `pictures` are used when `config.background` is `.folder` (see `BackgroundLibrary`).
-    public init(config: SynthConfig, pictures: [BackgroundPicture] = []) throws {
+    /// Validates the config and, for `.folder` backgrounds, decodes every picture in the folder.
+    public init(config: SynthConfig) throws {
+        try config.validate()
+        var pictures: [BackgroundPicture] = []
+        if case let .folder(path) = config.background {
+            pictures = try BackgroundLibrary.load(folder: path, maxSide: 2 * max(config.width, config.height))
+        }
+        try self.init(config: config, pictures: pictures)
+    }
+
+    /// With pictures already decoded (used for `.folder` backgrounds).
+    public init(config: SynthConfig, pictures: [BackgroundPicture]) throws {
         try config.validate()
         self.config = config
         self.pictures = pictures
