@@ -33,6 +33,20 @@ struct BodyBuilder {
         return b.model
     }
 
+    /// A pouf under a seated or crouching person, so they do not float: a prop, not a person
+    /// (labelled background), which also occludes legs now and then.
+    static func seat(shape: BodyShape, skeleton: Skeleton, rng: inout SynthRNG) -> (Primitive, Material) {
+        let b = BodyBuilder(shape: shape, skeleton: skeleton, outfit: Outfit.placeholder, person: -1)
+        let top = b.pelvisCentre.y - b.pelvisRadii.y
+        let ry = max(0.1, top * 0.5)
+        let centre = Vec3(b.pelvisCentre.x, top - ry, b.pelvisCentre.z - 0.04 * shape.height)
+        let radii = Vec3(rng.uniform(0.22, 0.32), ry, rng.uniform(0.2, 0.3))
+        let colour = Vec3(rng.unit(), rng.unit(), rng.unit()) * rng.uniform(0.3, 0.9)
+        let material = Material(base: colour, second: colour * 0.7, pattern: .noise, period: 0.05)
+        let p = Primitive.ellipsoid(centre, axes: .identity, radii: radii, part: .background, person: -1, material: 0)
+        return (p, material)
+    }
+
     // MARK: geometry helpers
 
     private mutating func material(_ m: Material) -> Int {
@@ -63,9 +77,9 @@ struct BodyBuilder {
     private var g: Float { shape.girth }
     var headRadii: Vec3 { Vec3(0.046, 0.06, 0.054) * h * shape.headScale }
     var chestCentre: Vec3 { skeleton.pelvis + skeleton.spineFrame * Vec3(0, 0.66 * spineLength, 0.004 * h) }
-    var chestRadii: Vec3 { Vec3(shape.shoulderHalf * 0.8 * (0.8 + 0.2 * g), 0.1 * h, 0.058 * h * g + shape.bust) }
-    var abdomenCentre: Vec3 { skeleton.pelvis + skeleton.spineFrame * Vec3(0, 0.36 * spineLength, 0) }
-    var abdomenRadii: Vec3 { Vec3(0.074 * h * g, 0.09 * h, 0.054 * h * g * g) }
+    var chestRadii: Vec3 { Vec3(shape.shoulderHalf * 0.8 * (0.8 + 0.2 * g), 0.11 * h, 0.058 * h * g + shape.bust) }
+    var abdomenCentre: Vec3 { skeleton.pelvis + skeleton.spineFrame * Vec3(0, 0.34 * spineLength, 0) }
+    var abdomenRadii: Vec3 { Vec3(0.074 * h * g, 0.1 * h, 0.054 * h * g * g) }
     var pelvisCentre: Vec3 { skeleton.pelvis + skeleton.pelvisFrame * Vec3(0, -0.012 * h, -0.006 * h) }
     var pelvisRadii: Vec3 { Vec3(shape.hipHalf + 0.042 * h * g, 0.062 * h, 0.057 * h * g) }
     var spineLength: Float { length(skeleton.neckBase - skeleton.pelvis) }

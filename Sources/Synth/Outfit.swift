@@ -42,6 +42,13 @@ struct Outfit: Sendable {
         Vec3(0.55, 0.7, 0.85), Vec3(0.45, 0.1, 0.35),
     ]
 
+    /// Plain clothes for geometry-only uses of the body builder (props sized to a body).
+    static let placeholder = Outfit(
+        skin: .zero, hairColour: .zero, eyeColour: .zero, lipColour: .zero, top: .bare, topMaterial: Material(base: .zero, second: .zero),
+        sleeveEnd: 1, longTop: false, bottom: .trousers, bottomMaterial: Material(base: .zero, second: .zero), legEnd: 1,
+        skirtLength: 0.4, shoes: false, shoeMaterial: Material(base: .zero, second: .zero), socks: false, sockHeight: 0,
+        sockMaterial: Material(base: .zero, second: .zero), hair: .bald, hairVolume: 0, hairLength: 1)
+
     static func random(_ rng: inout SynthRNG, pose: Pose, feminine: Bool) -> Outfit {
         let tone = rng.uniform(0, Float(skinTones.count - 1))
         let i = min(Int(tone), skinTones.count - 2)

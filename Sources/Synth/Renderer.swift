@@ -56,6 +56,7 @@ public struct Renderer: Sendable {
         var mask = [UInt8](repeating: 0, count: n)
         for i in 0..<n where hits[i] >= 0 {
             let p = scene.primitives[Int(hits[i])]
+            guard p.person >= 0 else { continue }
             seg[i] = p.partClass.rawValue
             instances[i] = UInt8(truncatingIfNeeded: p.person + 1)
             mask[i] = 255
@@ -94,6 +95,12 @@ public struct Renderer: Sendable {
                 rgb[i * 3 + 1] = toByte(c.y + g)
                 rgb[i * 3 + 2] = toByte(c.z + g)
             }
+        }
+
+        // Props are scenery: drawn and occluding, but labelled background (no depth, no normal).
+        for i in 0..<n where hits[i] >= 0 && scene.primitives[Int(hits[i])].person < 0 {
+            depth[i] = 0
+            normals[i * 3] = 0; normals[i * 3 + 1] = 0; normals[i * 3 + 2] = 0
         }
 
         let people = label(scene, instances: instances, depth: depth, width: w, height: h)

@@ -53,7 +53,14 @@ enum SceneBuilder {
             let pose = Pose.random(&peopleRNG)
             let outfit = Outfit.random(&peopleRNG, pose: pose, feminine: shape.bust > 0 || peopleRNG.chance(0.15))
             let skeleton = Skeleton(shape: shape, pose: pose)
-            let model = BodyBuilder.build(shape: shape, skeleton: skeleton, outfit: outfit, person: i)
+            var model = BodyBuilder.build(shape: shape, skeleton: skeleton, outfit: outfit, person: i)
+            if pose.kind == .sitting {
+                let (seat, material) = BodyBuilder.seat(shape: shape, skeleton: skeleton, rng: &peopleRNG)
+                var prop = seat
+                prop.material = model.materials.count
+                model.primitives.append(prop)
+                model.materials.append(material)
+            }
             let yaw = peopleRNG.uniform(0, 2 * Float.pi)
             models.append((model, Placement(rotation: Mat3.rotY(yaw), translation: Vec3(spot.x, 0, spot.z)), peopleRNG.normal()))
             tallest = max(tallest, skeleton.head.y + 0.12 * shape.height)
@@ -67,11 +74,11 @@ enum SceneBuilder {
         let fov = radians(cameraRNG.uniform(32, 62))
         let yaw = cameraRNG.uniform(0, 2 * Float.pi)
         let elevation = radians(cameraRNG.uniform(-8, 30))
-        let zoom = cameraRNG.uniform(0.9, 1.45)
+        let zoom = cameraRNG.uniform(0.8, 1.3)
         let probe = Camera(width: w, height: h, verticalFOV: fov, position: Vec3(0, 0, 1), target: .zero)
         let fitHeight = 0.5 * tallest * zoom / tanf(fov * 0.5)
         let fitWidth = (groupRadius + 0.55) * zoom / tanf(probe.horizontalFOV * 0.5)
-        let distance = max(fitHeight, fitWidth) + groupRadius
+        let distance = max(fitHeight, fitWidth) + 0.5 * groupRadius
         let target = Vec3(cx + cameraRNG.uniform(-0.12, 0.12) * tallest, tallest * cameraRNG.uniform(0.42, 0.58),
                           cz + cameraRNG.uniform(-0.12, 0.12) * tallest)
         let position = target + Vec3(cosf(elevation) * sinf(yaw), sinf(elevation), cosf(elevation) * cosf(yaw)) * distance
