@@ -37,6 +37,17 @@ struct Pose: Sendable {
         p.spineFlex = d(-5, 10); p.spineSide = d(-5, 5); p.spineTwist = d(-10, 10)
         p.neckFlex = d(-10, 20); p.headYaw = d(-40, 40); p.headTilt = d(-10, 10)
         let lead = rng.int(0, 1), other = 1 - lead
+        // Seated and crouched families differ only in their ranges (degrees).
+        func fold(hip: ClosedRange<Float>, knee: ClosedRange<Float>, abduction: ClosedRange<Float>,
+                  shoulder: ClosedRange<Float>, elbow: ClosedRange<Float>) {
+            for s in 0..<2 {
+                p.hipFlex[s] = d(hip.lowerBound, hip.upperBound)
+                p.knee[s] = d(knee.lowerBound, knee.upperBound)
+                p.hipAbd[s] = d(abduction.lowerBound, abduction.upperBound)
+                p.shoulderFlex[s] = d(shoulder.lowerBound, shoulder.upperBound)
+                p.elbow[s] = d(elbow.lowerBound, elbow.upperBound)
+            }
+        }
         switch kind {
         case .standing:
             break
@@ -56,13 +67,7 @@ struct Pose: Sendable {
             }
             p.spineFlex = run ? d(5, 15) : d(-3, 6)
         case .sitting:
-            for s in 0..<2 {
-                p.hipFlex[s] = d(75, 100)
-                p.knee[s] = d(65, 110)
-                p.hipAbd[s] = d(3, 18)
-                p.shoulderFlex[s] = d(15, 50)
-                p.elbow[s] = d(30, 85)
-            }
+            fold(hip: 75...100, knee: 65...110, abduction: 3...18, shoulder: 15...50, elbow: 30...85)
             p.spineFlex = d(-8, 15)
         case .reaching:
             p.shoulderFlex[lead] = d(60, 135)
@@ -83,13 +88,7 @@ struct Pose: Sendable {
                 p.elbow[s] = d(0, 35)
             }
         case .crouching:
-            for s in 0..<2 {
-                p.hipFlex[s] = d(70, 110)
-                p.knee[s] = d(95, 135)
-                p.hipAbd[s] = d(8, 25)
-                p.shoulderFlex[s] = d(20, 70)
-                p.elbow[s] = d(10, 70)
-            }
+            fold(hip: 70...110, knee: 95...135, abduction: 8...25, shoulder: 20...70, elbow: 10...70)
             p.spineFlex = d(20, 40)
             p.neckFlex = d(-25, 0)
         }

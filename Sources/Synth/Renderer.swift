@@ -31,6 +31,11 @@ public struct Renderer: Sendable {
         return Renderer.draw(scene, index: index)
     }
 
+    /// One-off convenience; build a `Renderer` once instead when rendering many images.
+    public static func render(index: Int, config: SynthConfig) throws -> SynthSample {
+        try Renderer(config: config).render(index: index)
+    }
+
     static func draw(_ scene: Scene, index: Int) -> SynthSample {
         let cam = scene.camera
         let w = cam.width, h = cam.height, n = w * h
