@@ -1,1 +1,0 @@
-// The Data layer; see README.md for the architecture.

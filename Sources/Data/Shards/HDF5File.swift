@@ -1,0 +1,276 @@
+import CHDF5
+import Foundation
+
+/// A thin owner of HDF5 handles. Only what shards need: groups, 1-D/2-D/3-D numeric datasets that grow
+/// along their first axis, fixed numeric datasets, variable-length string datasets and scalar attributes.
+/// Every failure becomes `DataError.shard(path, ...)` carrying HDF5's own innermost message.
+final class HDF5File {
+    let path: String
+    private(set) var id: hid_t
+
+    private init(path: String, id: hid_t) {
+        self.path = path
+        self.id = id
+    }
+
+    /// HDF5 prints its error stack by default, and that setting is per thread in thread-safe builds.
+    static func quiet() { chdf5_silence() }
+
+    static func create(path: String) throws -> HDF5File {
+        quiet()
+        let fid = H5Fcreate(path, chdf5_acc_trunc(), chdf5_p_default(), chdf5_p_default())
+        guard fid >= 0 else { throw failure(path, "cannot create file") }
+        return HDF5File(path: path, id: fid)
+    }
+
+    static func open(path: String) throws -> HDF5File {
+        quiet()
+        let fid = H5Fopen(path, chdf5_acc_rdonly(), chdf5_p_default())
+        guard fid >= 0 else { throw failure(path, "cannot open as HDF5") }
+        return HDF5File(path: path, id: fid)
+    }
+
+    func close() {
+        if id >= 0 { H5Fclose(id) }
+        id = -1
+    }
+
+    deinit { close() }
+
+    static func failure(_ path: String, _ what: String) -> DataError {
+        var buffer = [CChar](repeating: 0, count: 512)
+        chdf5_last_error(&buffer, buffer.count)
+        let detail = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return .shard(path, detail.isEmpty ? what : "\(what): \(detail)")
+    }
+
+    func fail(_ what: String) -> DataError { HDF5File.failure(path, what) }
+
+    func createGroup(_ name: String) throws {
+        let g = H5Gcreate2(id, name, chdf5_p_default(), chdf5_p_default(), chdf5_p_default())
+        guard g >= 0 else { throw fail("cannot create group \(name)") }
+        H5Gclose(g)
+    }
+
+    func exists(_ name: String) -> Bool {
+        H5Lexists(id, name, chdf5_p_default()) > 0
+    }
+
+    // MARK: writing
+
+    /// A dataset of shape (0, inner...) that grows along axis 0.
+    func createGrowing(_ name: String, type: hid_t, inner: [Int], chunkRows: Int, deflate: Int? = nil) throws -> GrowingDataset {
+        let dims = [hsize_t(0)] + inner.map { hsize_t($0) }
+        let maxDims = [chdf5_unlimited()] + inner.map { hsize_t($0) }
+        let chunk = [hsize_t(max(1, chunkRows))] + inner.map { hsize_t($0) }
+        let space = H5Screate_simple(Int32(dims.count), dims, maxDims)
+        guard space >= 0 else { throw fail("cannot make dataspace for \(name)") }
+        defer { H5Sclose(space) }
+        let plist = H5Pcreate(chdf5_p_dataset_create())
+        defer { H5Pclose(plist) }
+        H5Pset_chunk(plist, Int32(chunk.count), chunk)
+        if let level = deflate {
+            H5Pset_shuffle(plist)
+            H5Pset_deflate(plist, UInt32(level))
+        }
+        let ds = H5Dcreate2(id, name, type, space, chdf5_p_default(), plist, chdf5_p_default())
+        guard ds >= 0 else { throw fail("cannot create dataset \(name)") }
+        return GrowingDataset(file: self, name: name, id: ds, type: type, inner: inner)
+    }
+
+    func writeFixed<T>(_ name: String, type: hid_t, shape: [Int], values: [T]) throws {
+        let dims = shape.map { hsize_t($0) }
+        let space = H5Screate_simple(Int32(dims.count), dims, nil)
+        guard space >= 0 else { throw fail("cannot make dataspace for \(name)") }
+        defer { H5Sclose(space) }
+        let ds = H5Dcreate2(id, name, type, space, chdf5_p_default(), chdf5_p_default(), chdf5_p_default())
+        guard ds >= 0 else { throw fail("cannot create dataset \(name)") }
+        defer { H5Dclose(ds) }
+        if values.isEmpty { return }
+        let rc = values.withUnsafeBytes { H5Dwrite(ds, type, chdf5_s_all(), chdf5_s_all(), chdf5_p_default(), $0.baseAddress) }
+        guard rc >= 0 else { throw fail("cannot write dataset \(name)") }
+    }
+
+    private static func utf8VariableString() -> hid_t {
+        let t = H5Tcopy(chdf5_c_s1())
+        H5Tset_size(t, chdf5_variable())
+        H5Tset_cset(t, H5T_CSET_UTF8)
+        return t
+    }
+
+    func writeStrings(_ name: String, _ strings: [String]) throws {
+        let type = HDF5File.utf8VariableString()
+        defer { H5Tclose(type) }
+        var dims = [hsize_t(strings.count)]
+        let space = H5Screate_simple(1, &dims, nil)
+        defer { H5Sclose(space) }
+        let ds = H5Dcreate2(id, name, type, space, chdf5_p_default(), chdf5_p_default(), chdf5_p_default())
+        guard ds >= 0 else { throw fail("cannot create dataset \(name)") }
+        defer { H5Dclose(ds) }
+        var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+        defer { pointers.forEach { free($0) } }
+        guard H5Dwrite(ds, type, chdf5_s_all(), chdf5_s_all(), chdf5_p_default(), &pointers) >= 0 else {
+            throw fail("cannot write dataset \(name)")
+        }
+    }
+
+    func setAttribute(_ name: String, int value: Int64) throws {
+        let space = H5Screate(H5S_SCALAR)
+        defer { H5Sclose(space) }
+        let a = H5Acreate2(id, name, chdf5_native_int64(), space, chdf5_p_default(), chdf5_p_default())
+        guard a >= 0 else { throw fail("cannot create attribute \(name)") }
+        defer { H5Aclose(a) }
+        var v = value
+        guard H5Awrite(a, chdf5_native_int64(), &v) >= 0 else { throw fail("cannot write attribute \(name)") }
+    }
+
+    func setAttribute(_ name: String, string value: String) throws {
+        let type = HDF5File.utf8VariableString()
+        defer { H5Tclose(type) }
+        let space = H5Screate(H5S_SCALAR)
+        defer { H5Sclose(space) }
+        let a = H5Acreate2(id, name, type, space, chdf5_p_default(), chdf5_p_default())
+        guard a >= 0 else { throw fail("cannot create attribute \(name)") }
+        defer { H5Aclose(a) }
+        var p: UnsafeMutablePointer<CChar>? = strdup(value)
+        defer { free(p) }
+        guard H5Awrite(a, type, &p) >= 0 else { throw fail("cannot write attribute \(name)") }
+    }
+
+    // MARK: reading
+
+    func intAttribute(_ name: String) throws -> Int64 {
+        let a = H5Aopen(id, name, chdf5_p_default())
+        guard a >= 0 else { throw fail("missing attribute \(name)") }
+        defer { H5Aclose(a) }
+        var v: Int64 = 0
+        guard H5Aread(a, chdf5_native_int64(), &v) >= 0 else { throw fail("cannot read attribute \(name)") }
+        return v
+    }
+
+    func stringAttribute(_ name: String) throws -> String {
+        let a = H5Aopen(id, name, chdf5_p_default())
+        guard a >= 0 else { throw fail("missing attribute \(name)") }
+        defer { H5Aclose(a) }
+        let type = HDF5File.utf8VariableString()
+        defer { H5Tclose(type) }
+        var p: UnsafeMutablePointer<CChar>?
+        guard H5Aread(a, type, &p) >= 0, let p else { throw fail("cannot read attribute \(name)") }
+        defer { H5free_memory(p) }
+        return String(cString: p)
+    }
+
+    /// The dataset's shape.
+    func shape(_ name: String) throws -> [Int] {
+        let ds = try openDataset(name)
+        defer { H5Dclose(ds) }
+        let space = H5Dget_space(ds)
+        defer { H5Sclose(space) }
+        let rank = Int(H5Sget_simple_extent_ndims(space))
+        guard rank >= 0 else { throw fail("cannot read the shape of \(name)") }
+        var dims = [hsize_t](repeating: 0, count: rank)
+        H5Sget_simple_extent_dims(space, &dims, nil)
+        return dims.map { Int($0) }
+    }
+
+    private func openDataset(_ name: String) throws -> hid_t {
+        let ds = H5Dopen2(id, name, chdf5_p_default())
+        guard ds >= 0 else { throw fail("missing dataset \(name)") }
+        return ds
+    }
+
+    /// Rows [start, start+rows) along axis 0, flattened; `rowSize` is the product of the other axes.
+    func read<T>(_ name: String, type: hid_t, start: Int, rows: Int, rowSize: Int, zero: T) throws -> [T] {
+        var out = [T](repeating: zero, count: rows * rowSize)
+        if rows == 0 { return out }
+        let ds = try openDataset(name)
+        defer { H5Dclose(ds) }
+        let fileSpace = H5Dget_space(ds)
+        defer { H5Sclose(fileSpace) }
+        let rank = Int(H5Sget_simple_extent_ndims(fileSpace))
+        var dims = [hsize_t](repeating: 0, count: max(rank, 1))
+        H5Sget_simple_extent_dims(fileSpace, &dims, nil)
+        let inner = dims.dropFirst().reduce(1) { $0 * Int($1) }
+        guard rank >= 1, inner == rowSize, start >= 0, start + rows <= Int(dims[0]) else {
+            throw DataError.shard(path, "\(name) has shape \(dims.map { Int($0) }); cannot read rows \(start)..<\(start + rows) of size \(rowSize)")
+        }
+        var offset = [hsize_t](repeating: 0, count: rank)
+        offset[0] = hsize_t(start)
+        var count = dims
+        count[0] = hsize_t(rows)
+        H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, offset, nil, count, nil)
+        let memSpace = H5Screate_simple(Int32(rank), count, nil)
+        defer { H5Sclose(memSpace) }
+        let rc = out.withUnsafeMutableBytes { H5Dread(ds, type, memSpace, fileSpace, chdf5_p_default(), $0.baseAddress) }
+        guard rc >= 0 else { throw fail("cannot read \(name)") }
+        return out
+    }
+
+    func readAll<T>(_ name: String, type: hid_t, zero: T) throws -> [T] {
+        let s = try shape(name)
+        let rows = s.first ?? 0
+        return try read(name, type: type, start: 0, rows: rows, rowSize: s.dropFirst().reduce(1, *), zero: zero)
+    }
+
+    func readStrings(_ name: String) throws -> [String] {
+        let n = try shape(name).first ?? 0
+        if n == 0 { return [] }
+        let ds = try openDataset(name)
+        defer { H5Dclose(ds) }
+        let type = HDF5File.utf8VariableString()
+        defer { H5Tclose(type) }
+        var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: n)
+        guard H5Dread(ds, type, chdf5_s_all(), chdf5_s_all(), chdf5_p_default(), &pointers) >= 0 else {
+            throw fail("cannot read strings \(name)")
+        }
+        let strings = pointers.map { $0.map { String(cString: $0) } ?? "" }
+        let space = H5Dget_space(ds)
+        H5Dvlen_reclaim(type, space, chdf5_p_default(), &pointers)
+        H5Sclose(space)
+        return strings
+    }
+}
+
+/// A chunked dataset open for appending rows.
+final class GrowingDataset {
+    unowned let file: HDF5File
+    let name: String
+    private var id: hid_t
+    let type: hid_t
+    let inner: [Int]
+    private(set) var rows = 0
+
+    init(file: HDF5File, name: String, id: hid_t, type: hid_t, inner: [Int]) {
+        self.file = file
+        self.name = name
+        self.id = id
+        self.type = type
+        self.inner = inner
+    }
+
+    /// Appends `values.count / rowSize` rows.
+    func append<T>(_ values: [T]) throws {
+        let rowSize = inner.reduce(1, *)
+        let newRows = values.count / rowSize
+        guard newRows > 0 else { return }
+        let newDims = [hsize_t(rows + newRows)] + inner.map { hsize_t($0) }
+        guard H5Dset_extent(id, newDims) >= 0 else { throw file.fail("cannot grow \(name)") }
+        let fileSpace = H5Dget_space(id)
+        defer { H5Sclose(fileSpace) }
+        let offset = [hsize_t(rows)] + inner.map { _ in hsize_t(0) }
+        let count = [hsize_t(newRows)] + inner.map { hsize_t($0) }
+        H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, offset, nil, count, nil)
+        let memSpace = H5Screate_simple(Int32(count.count), count, nil)
+        defer { H5Sclose(memSpace) }
+        let rc = values.withUnsafeBytes { H5Dwrite(id, type, memSpace, fileSpace, chdf5_p_default(), $0.baseAddress) }
+        guard rc >= 0 else { throw file.fail("cannot append to \(name)") }
+        rows += newRows
+    }
+
+    func close() {
+        if id >= 0 { H5Dclose(id) }
+        id = -1
+    }
+
+    deinit { close() }
+}

@@ -1,0 +1,110 @@
+/// A picture of the first samples with their four labels side by side, so that a person can
+/// judge at a glance what was made: RGB + skeleton, part colours, turbo depth, RGB normals.
+public enum ContactSheet {
+    /// Rows of [RGB with skeleton and boxes | parts | depth | normals], 2 px gutters.
+    public static func compose(_ samples: [SynthSample]) -> (width: Int, height: Int, rgb: [UInt8]) {
+        guard let first = samples.first else { return (0, 0, []) }
+        let cw = first.width, chh = first.height, gap = 2
+        let width = 4 * cw + 5 * gap, height = samples.count * (chh + gap) + gap
+        var out = [UInt8](repeating: 255, count: width * height * 3)
+        for (row, s) in samples.enumerated() where s.width == cw && s.height == chh {
+            let panels = [overlay(s), parts(s), depthPanel(s), normalPanel(s)]
+            for (col, panel) in panels.enumerated() {
+                let ox = gap + col * (cw + gap), oy = gap + row * (chh + gap)
+                for y in 0..<chh {
+                    let src = y * cw * 3, dst = ((oy + y) * width + ox) * 3
+                    out.replaceSubrange(dst..<(dst + cw * 3), with: panel[src..<(src + cw * 3)])
+                }
+            }
+        }
+        return (width, height, out)
+    }
+
+    /// RGB with boxes, limbs and keypoints (visible filled white, occluded grey).
+    public static func overlay(_ s: SynthSample) -> [UInt8] {
+        var img = s.rgb
+        let limbColours: [(UInt8, UInt8, UInt8)] = [(255, 80, 80), (80, 160, 255), (80, 255, 120), (255, 200, 60)]
+        for (k, p) in s.people.enumerated() {
+            let c = limbColours[k % limbColours.count]
+            let b = p.boxXYWH
+            drawRect(&img, s.width, s.height, b.x, b.y, b.x + b.z - 1, b.y + b.w - 1, c)
+            for (i, j) in KeypointSet.skeleton {
+                let a = p.keypoints[i], e = p.keypoints[j]
+                guard a.z > 0, e.z > 0 else { continue }
+                drawLine(&img, s.width, s.height, a.x, a.y, e.x, e.y, c)
+            }
+            for kp in p.keypoints where kp.z > 0 {
+                let dot: (UInt8, UInt8, UInt8) = kp.z >= 2 ? (255, 255, 255) : (110, 110, 110)
+                for dy in -1...1 { for dx in -1...1 { plot(&img, s.width, s.height, Int(kp.x) + dx, Int(kp.y) + dy, dot) } }
+            }
+        }
+        return img
+    }
+
+    public static func parts(_ s: SynthSample) -> [UInt8] {
+        var img = [UInt8](repeating: 0, count: s.width * s.height * 3)
+        for (i, c) in s.segmentation.enumerated() {
+            let p = PartClass.palette[Int(min(c, 27))]
+            img[i * 3] = p.0; img[i * 3 + 1] = p.1; img[i * 3 + 2] = p.2
+        }
+        return img
+    }
+
+    /// Turbo colours over each image's own depth range (near = red, far = blue); background black.
+    public static func depthPanel(_ s: SynthSample) -> [UInt8] {
+        let valid = s.depth.filter { $0 > 0 }
+        let lo = valid.min() ?? 0, hi = valid.max() ?? 1
+        var img = [UInt8](repeating: 0, count: s.width * s.height * 3)
+        for (i, z) in s.depth.enumerated() where z > 0 {
+            let c = Turbo.colour(1 - (z - lo) / max(hi - lo, 1e-6))
+            img[i * 3] = c.0; img[i * 3 + 1] = c.1; img[i * 3 + 2] = c.2
+        }
+        return img
+    }
+
+    /// Normals as (n + 1) / 2 in RGB; background black.
+    public static func normalPanel(_ s: SynthSample) -> [UInt8] {
+        var img = [UInt8](repeating: 0, count: s.width * s.height * 3)
+        for i in 0..<(s.width * s.height) where s.mask[i] != 0 {
+            for c in 0..<3 { img[i * 3 + c] = UInt8(clamp((s.normals[i * 3 + c] + 1) * 127.5, 0, 255)) }
+        }
+        return img
+    }
+
+    static func plot(_ img: inout [UInt8], _ w: Int, _ h: Int, _ x: Int, _ y: Int, _ c: (UInt8, UInt8, UInt8)) {
+        guard x >= 0, y >= 0, x < w, y < h else { return }
+        let o = (y * w + x) * 3
+        img[o] = c.0; img[o + 1] = c.1; img[o + 2] = c.2
+    }
+
+    static func drawLine(_ img: inout [UInt8], _ w: Int, _ h: Int, _ x0: Float, _ y0: Float, _ x1: Float, _ y1: Float,
+                         _ c: (UInt8, UInt8, UInt8)) {
+        let steps = max(1, Int(max(abs(x1 - x0), abs(y1 - y0)).rounded(.up)))
+        for k in 0...steps {
+            let t = Float(k) / Float(steps)
+            plot(&img, w, h, Int(x0 + (x1 - x0) * t), Int(y0 + (y1 - y0) * t), c)
+        }
+    }
+
+    static func drawRect(_ img: inout [UInt8], _ w: Int, _ h: Int, _ x0: Float, _ y0: Float, _ x1: Float, _ y1: Float,
+                         _ c: (UInt8, UInt8, UInt8)) {
+        drawLine(&img, w, h, x0, y0, x1, y0, c); drawLine(&img, w, h, x0, y1, x1, y1, c)
+        drawLine(&img, w, h, x0, y0, x0, y1, c); drawLine(&img, w, h, x1, y0, x1, y1, c)
+    }
+}
+
+/// An approximation of the Turbo colour map by linear interpolation between key colours
+/// sampled along it; close enough for looking at depth.
+enum Turbo {
+    static let keys: [(Float, Float, Float)] = [
+        (0.19, 0.07, 0.23), (0.27, 0.38, 0.82), (0.16, 0.67, 0.94), (0.10, 0.90, 0.71), (0.45, 0.99, 0.36),
+        (0.80, 0.92, 0.20), (0.99, 0.68, 0.15), (0.93, 0.35, 0.07), (0.70, 0.13, 0.01), (0.48, 0.02, 0.01),
+    ]
+    static func colour(_ t: Float) -> (UInt8, UInt8, UInt8) {
+        let x = clamp(t, 0, 1) * Float(keys.count - 1)
+        let i = min(Int(x), keys.count - 2), f = x - Float(i)
+        let a = keys[i], b = keys[i + 1]
+        func byte(_ u: Float, _ v: Float) -> UInt8 { UInt8(clamp((u + (v - u) * f) * 255, 0, 255)) }
+        return (byte(a.0, b.0), byte(a.1, b.1), byte(a.2, b.2))
+    }
+}

@@ -1,1 +1,0 @@
-// The Synth layer; see README.md for the architecture.

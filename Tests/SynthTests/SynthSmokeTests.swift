@@ -1,3 +1,0 @@
-import XCTest
-import Synth
-final class SynthSmokeTests: XCTestCase { func testModuleLinks() { XCTAssertTrue(true) } }
