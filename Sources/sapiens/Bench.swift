@@ -24,7 +24,11 @@ struct Bench: ParsableCommand {
         FileHandle.standardError.write(Data("bench: OpenBLAS \(BLAS.coreName) kernels, \(BLAS.threads) BLAS threads, CPU vector ISA \(BLAS.cpuVectorISA)\n".utf8))
         let wanted = only.map { Set($0.split(separator: ",").map(String.init)) }
         let workloads = EngineBenchmarks.all.filter { (wanted?.contains($0.name) ?? !$0.heavy || heavy) }
-        if list { for w in EngineBenchmarks.all { print("\(w.name)\t\(String(format: "%.2f", w.gflop)) GFLOP\(w.heavy ? " (heavy)" : "")") }; return }
+        if list {
+            for w in EngineBenchmarks.all { print("\(w.name)\t\(String(format: "%.2f", w.gflop)) GFLOP\(w.heavy ? " (heavy)" : "")") }
+            for w in ThroughputBenchmarks.all { print("\(w.name)\timages/s") }
+            return
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var ours: [String: BenchFigure] = [:]
@@ -33,6 +37,10 @@ struct Bench: ParsableCommand {
             let fig = BenchTimer.measure(name: w.name, gflop: w.gflop, reps: reps, body)
             ours[w.name] = fig
             print(String(decoding: try encoder.encode(fig), as: UTF8.self))
+            fflush(stdout)
+        }
+        for w in ThroughputBenchmarks.all where wanted?.contains(w.name) ?? true {
+            do { print(String(decoding: try encoder.encode(try w.run()), as: UTF8.self)) } catch { throw fail(error) }
             fflush(stdout)
         }
         guard let python = pytorch else { return }

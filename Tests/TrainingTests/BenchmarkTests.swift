@@ -1,0 +1,24 @@
+import Models
+import Training
+import XCTest
+
+final class BenchmarkTests: XCTestCase {
+    /// Our FLOP convention must equal the PyTorch peer's (scripts/bench_pytorch.py), or ratios lie.
+    func testFLOPCountsMatchThePeerScript() {
+        let byName = Dictionary(uniqueKeysWithValues: EngineBenchmarks.all.map { ($0.name, $0.gflop) })
+        XCTAssertEqual(byName["mae_tiny_train_b32"] ?? 0, 100.05, accuracy: 0.01)
+        XCTAssertEqual(byName["mae_tiny_train_b8"] ?? 0, 25.01, accuracy: 0.01)
+        XCTAssertEqual(byName["mae_small_train_b32"] ?? 0, 361.99, accuracy: 0.01)
+        XCTAssertEqual(byName["vit_base_infer_b8"] ?? 0, 281.01, accuracy: 0.01)
+        XCTAssertEqual(byName["vit_tiny_infer_b1"] ?? 0, 2.51, accuracy: 0.01)
+    }
+
+    func testTimerReportsOrderedFigures() {
+        var calls = 0
+        let f = BenchTimer.measure(name: "sleep", gflop: 1, warmup: 1, reps: 3) { calls += 1; usleep(2000) }
+        XCTAssertEqual(calls, 4)
+        XCTAssertGreaterThanOrEqual(f.ms_min, 2)
+        XCTAssertLessThanOrEqual(f.ms_min, f.ms_median)
+        XCTAssertEqual(f.gflops, 1 / (f.ms_median / 1000), accuracy: 1e-9)
+    }
+}

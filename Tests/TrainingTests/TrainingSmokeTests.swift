@@ -1,3 +1,0 @@
-import XCTest
-import Training
-final class TrainingSmokeTests: XCTestCase { func testModuleLinks() { XCTAssertTrue(true) } }
