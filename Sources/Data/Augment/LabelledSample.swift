@@ -30,9 +30,7 @@ public struct LabelledSample: Sendable, Equatable {
         keypoints = r.keypoints
         numKeypoints = r.numKeypoints
         if let png = r.segPNG {
-            let d = try PNG.decodeRaw(png, name: "\(label) seg", mode: .index)
-            try checkSize("\(label) seg", "segmentation label", d.width, d.height, (r.width, r.height))
-            seg = d.bytes
+            seg = try decodeLabelPNG(png, name: "\(label) seg", what: "segmentation label", expectedSize: (r.width, r.height)).bytes
         }
         depth = r.depth
         normals = r.normals

@@ -3,14 +3,7 @@ public enum ForegroundMask {
     /// Files holding only 0 and 1 are read as a 0/1 mask; otherwise samples >= 128 are foreground,
     /// so anti-aliased or JPEG-derived masks still read sensibly.
     public static func read(path: String, expectedSize: (width: Int, height: Int)? = nil) throws -> (width: Int, height: Int, mask: [UInt8]) {
-        let bytes = try FileIO.read(path: path)
-        if bytes.isEmpty { throw DataError.empty(path) }
-        guard PNG.isPNG(bytes) else { throw DataError.notAnImage(path, "masks must be PNG") }
-        let d: PNG.Decoded
-        do { d = try PNG.decodeRaw(bytes, name: path, mode: .index) } catch DataError.corruptImage(let f, let why) where why.contains("expected") {
-            throw DataError.invalidContent(f, "mask: \(why)")
-        }
-        try checkSize(path, "mask", d.width, d.height, expectedSize)
+        let d = try decodeLabelPNG(try FileIO.read(path: path), name: path, what: "mask", expectedSize: expectedSize)
         let binary01 = d.bytes.allSatisfy { $0 <= 1 }
         let mask = d.bytes.map { binary01 ? ($0 == 1 ? 255 : 0) : ($0 >= 128 ? 255 : 0) as UInt8 }
         return (d.width, d.height, mask)

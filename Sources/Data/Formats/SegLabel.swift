@@ -26,13 +26,7 @@ public enum SegLabel {
 
     public static func decode(_ bytes: [UInt8], name: String, classes: SegClasses, remap: [UInt8]? = nil,
                               expectedSize: (width: Int, height: Int)? = nil) throws -> LabelMap {
-        if bytes.isEmpty { throw DataError.empty(name) }
-        guard PNG.isPNG(bytes) else { throw DataError.notAnImage(name, "segmentation labels must be PNG") }
-        let d: PNG.Decoded
-        do { d = try PNG.decodeRaw(bytes, name: name, mode: .index) } catch DataError.corruptImage(let f, let why) where why.contains("expected") {
-            throw DataError.invalidContent(f, "segmentation label: \(why)")
-        }
-        try checkSize(name, "segmentation label", d.width, d.height, expectedSize)
+        let d = try decodeLabelPNG(bytes, name: name, what: "segmentation label", expectedSize: expectedSize)
         var histogram = [Int](repeating: 0, count: 256)
         for v in d.bytes { histogram[Int(v)] += 1 }
         if let bad = (classes.count..<255).first(where: { histogram[$0] > 0 }) {
@@ -47,6 +41,19 @@ public enum SegLabel {
     public static func encode(_ map: LabelMap) throws -> [UInt8] {
         try PNG.encode(bytes: map.ids, width: map.width, height: map.height, channels: 1, bitDepth: 8, name: "label map")
     }
+}
+
+/// An 8-bit single-channel (gray or palette-index) PNG whose samples are labels, at the image's size if given.
+func decodeLabelPNG(_ bytes: [UInt8], name: String, what: String, expectedSize: (width: Int, height: Int)?) throws -> PNG.Decoded {
+    if bytes.isEmpty { throw DataError.empty(name) }
+    guard PNG.isPNG(bytes) else { throw DataError.notAnImage(name, "\(what) must be a PNG") }
+    let d: PNG.Decoded
+    do { d = try PNG.decodeRaw(bytes, name: name, mode: .index) } catch DataError.corruptImage(let f, let why) where why.contains("expected") {
+        // The shim's layout refusal ("expected a single-channel ...") is a content problem, not corruption.
+        throw DataError.invalidContent(f, "\(what): \(why)")
+    }
+    try checkSize(name, what, d.width, d.height, expectedSize)
+    return d
 }
 
 func checkSize(_ name: String, _ what: String, _ w: Int, _ h: Int, _ expected: (width: Int, height: Int)?) throws {
