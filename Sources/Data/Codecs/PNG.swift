@@ -14,6 +14,11 @@ enum PNG {
     struct Decoded {
         var width: Int, height: Int, channels: Int, bitDepth: Int
         var bytes: [UInt8]   // 16-bit samples are host-endian pairs
+
+        /// Samples widened to 16 bits without rescaling.
+        var samples16: [UInt16] {
+            bitDepth == 16 ? bytes.withUnsafeBytes { Array($0.bindMemory(to: UInt16.self)) } : bytes.map { UInt16($0) }
+        }
     }
 
     static func decodeRaw(_ bytes: [UInt8], name: String, mode: Mode) throws -> Decoded {
@@ -45,13 +50,7 @@ enum PNG {
 
     static func decode16(_ bytes: [UInt8], name: String) throws -> (width: Int, height: Int, channels: Int, values: [UInt16]) {
         let d = try decodeRaw(bytes, name: name, mode: .native)
-        let values: [UInt16]
-        if d.bitDepth == 16 {
-            values = d.bytes.withUnsafeBytes { Array($0.bindMemory(to: UInt16.self)) }
-        } else {
-            values = d.bytes.map { UInt16($0) }
-        }
-        return (d.width, d.height, d.channels, values)
+        return (d.width, d.height, d.channels, d.samples16)
     }
 
     private static func classify(_ name: String, _ info: cpng_info, header: Bool) -> DataError {

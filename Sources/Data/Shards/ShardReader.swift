@@ -79,9 +79,7 @@ public final class ShardReader: @unchecked Sendable {
         r.depth = try slice(ShardLayout.depth, i, rowSize: 1, type: f32, zero: Float(0))
         r.normals = try slice(ShardLayout.normals, i, rowSize: 3, type: f32, zero: Float(0))
         if let png = try slice(ShardLayout.mask, i, rowSize: 1, type: u8, zero: UInt8(0)) {
-            let m = try PNG.decodeRaw(png, name: "\(path) record \(i) mask", mode: .index)
-            guard m.width == w, m.height == h else { throw DataError.shard(path, "record \(i) mask is \(m.width)x\(m.height), image is \(w)x\(h)") }
-            r.mask = m.bytes
+            r.mask = try decodeLabelPNG(png, name: "\(path) record \(i) mask", what: "mask", expectedSize: (w, h)).bytes
         }
         if let d = r.depth, d.count != w * h { throw DataError.shard(path, "record \(i) depth has \(d.count) values for \(w)x\(h)") }
         if let n = r.normals, n.count != w * h * 3 { throw DataError.shard(path, "record \(i) normals have \(n.count) values for \(w)x\(h)x3") }
