@@ -1,0 +1,55 @@
+import Data
+import Foundation
+import Models
+import Tensor
+
+/// Saves MAE reconstructions side by side: input | masked input | prediction (visible patches pasted back).
+public enum Reconstruction {
+    public static func save(model: MAE, images: Tensor, output: MAE.Output, path: String, maxRows: Int = 4) throws {
+        let cfg = model.encoder.config
+        let p = cfg.patchSize, gh = cfg.gridHeight, gw = cfg.gridWidth, L = cfg.numPatches
+        let n = min(images.shape[0], maxRows)
+        let rows: [[FloatImage]] = withNoGrad {
+            let x = images.detached()
+            let patches = Patches.patchify(x, patch: p)
+            var pred = output.pred.detached()
+            if model.normPixLoss {
+                // Undo the per-patch normalisation of the target, using each patch's own statistics.
+                let mean = patches.mean(axis: -1, keepDims: true)
+                let std = (patches.variance(axis: -1, keepDims: true, unbiased: true) + 1e-6).sqrt()
+                pred = pred * std + mean
+            }
+            let k = p * p * 3
+            let masked = patches.copy(), pasted = pred.copy()
+            for b in 0..<x.shape[0] {
+                for l in 0..<L {
+                    let removed = output.masking.mask[flat: b * L + l] > 0.5
+                    let off = (b * L + l) * k
+                    if removed { (masked.ptr + off).update(repeating: 0, count: k) } else { (pasted.ptr + off).update(from: patches.ptr + off, count: k) }
+                }
+            }
+            let views = [x, Patches.unpatchify(masked, patch: p, gridHeight: gh, gridWidth: gw),
+                         Patches.unpatchify(pasted, patch: p, gridHeight: gh, gridWidth: gw)]
+            let plane = 3 * cfg.imageHeight * cfg.imageWidth
+            return (0..<n).map { b in
+                views.map { v in FloatImage(width: cfg.imageWidth, height: cfg.imageHeight, channels: 3,
+                                            data: Array(UnsafeBufferPointer(start: v.ptr + b * plane, count: plane))) }
+            }
+        }
+        let gap = 4, w = cfg.imageWidth, h = cfg.imageHeight
+        var sheet = Image(width: 3 * w + 2 * gap, height: n * h + (n - 1) * gap, channels: 3, fill: 255)
+        for (r, row) in rows.enumerated() {
+            for (c, f) in row.enumerated() {
+                let img = f.denormalized(.imagenet)
+                for y in 0..<h {
+                    for xx in 0..<w {
+                        for ch in 0..<3 {
+                            sheet.pixels[((r * (h + gap) + y) * sheet.width + c * (w + gap) + xx) * 3 + ch] = img.pixels[(y * w + xx) * 3 + ch]
+                        }
+                    }
+                }
+            }
+        }
+        try ImageCodec.save(sheet, path: path)
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import Yams
+
+/// Errors in recipe files; each names the file and the field.
+public enum RecipeError: Error, CustomStringConvertible {
+    case unreadable(path: String, reason: String)
+    case invalidYAML(path: String, reason: String)
+    case unknownField(path: String, field: String, known: [String])
+    case badValue(path: String, field: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .unreadable(p, r): return "\(p): cannot read recipe: \(r)"
+        case let .invalidYAML(p, r): return "\(p): not valid YAML: \(r)"
+        case let .unknownField(p, f, k): return "\(p): unknown field '\(f)' (known here: \(k.joined(separator: ", ")))"
+        case let .badValue(p, f, r): return "\(p): field '\(f)': \(r)"
+        }
+    }
+}
+
+/// Decodes YAML recipes strictly: every key must be a field of the recipe (typos are errors, not
+/// silently ignored), and missing fields take the recipe's defaults.
+///
+/// How: the default recipe is encoded to a key tree, the user's YAML is laid over it (rejecting
+/// keys the tree lacks), and the merged tree is decoded.
+public enum StrictYAML {
+    public static func decode<T: Codable>(_ type: T.Type, defaults: T, yaml text: String, path: String) throws -> T {
+        let loaded: Any?
+        do { loaded = try Yams.load(yaml: text) } catch { throw RecipeError.invalidYAML(path: path, reason: "\(error)") }
+        let base = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(defaults))
+        let merged: Any
+        if let user = loaded {
+            guard user is [String: Any] else { throw RecipeError.invalidYAML(path: path, reason: "the top level must be a mapping of fields") }
+            merged = try overlay(user, on: base, field: "", path: path)
+        } else {
+            merged = base
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: try JSONSerialization.data(withJSONObject: merged))
+        } catch let DecodingError.typeMismatch(_, ctx), let DecodingError.valueNotFound(_, ctx), let DecodingError.dataCorrupted(ctx) {
+            throw RecipeError.badValue(path: path, field: ctx.codingPath.map(\.stringValue).joined(separator: "."), reason: ctx.debugDescription)
+        } catch {
+            throw RecipeError.badValue(path: path, field: "?", reason: "\(error)")
+        }
+    }
+
+    public static func load<T: Codable>(_ type: T.Type, defaults: T, path: String) throws -> T {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw RecipeError.unreadable(path: path, reason: (error as NSError).localizedDescription)
+        }
+        return try decode(type, defaults: defaults, yaml: text, path: path)
+    }
+
+    static func overlay(_ user: Any, on base: Any, field: String, path: String) throws -> Any {
+        guard let b = base as? [String: Any] else { return normalise(user) }
+        guard let u = user as? [String: Any] else {
+            throw RecipeError.badValue(path: path, field: field, reason: "expected a mapping with fields \(b.keys.sorted().joined(separator: ", "))")
+        }
+        var out = b
+        for (k, v) in u {
+            let name = field.isEmpty ? k : "\(field).\(k)"
+            guard let bv = b[k] else { throw RecipeError.unknownField(path: path, field: name, known: b.keys.sorted()) }
+            out[k] = try overlay(v, on: bv, field: name, path: path)
+        }
+        return out
+    }
+
+    /// Yams gives Int/Double/Bool/String/arrays/dicts; JSONSerialization needs Foundation types.
+    static func normalise(_ v: Any) -> Any {
+        if let a = v as? [Any] { return a.map(normalise) }
+        if let d = v as? [String: Any] { return d.mapValues(normalise) }
+        return v
+    }
+}
