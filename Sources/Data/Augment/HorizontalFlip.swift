@@ -5,17 +5,8 @@ extension LabelledSample {
     public func flippedHorizontally(keypointFlip: [Int]? = nil, segFlip: [UInt8]? = nil) -> LabelledSample {
         let W = width, H = height
         var out = self
-        func mirror<T>(_ v: [T], _ c: Int) -> [T] {
-            var r = v
-            for y in 0..<H {
-                for x in 0..<W {
-                    let s = (y * W + (W - 1 - x)) * c, d = (y * W + x) * c
-                    for k in 0..<c { r[d + k] = v[s + k] }
-                }
-            }
-            return r
-        }
-        out.image.pixels = mirror(image.pixels, image.channels)
+        func mirror<T>(_ v: [T], _ c: Int) -> [T] { mirrorRows(v, width: W, height: H, channels: c) }
+        out.image = image.flippedHorizontally()
         out.boxes = boxes.map { PersonBox(x: Float(W) - $0.x - $0.w, y: $0.y, w: $0.w, h: $0.h, score: $0.score) }
         if let k = keypoints, numKeypoints > 0 {
             let K = numKeypoints
@@ -44,4 +35,28 @@ extension LabelledSample {
         }
         return out
     }
+}
+
+extension Image {
+    public func flippedHorizontally() -> Image {
+        Image(width: width, height: height, channels: channels, pixels: mirrorRows(pixels, width: width, height: height, channels: channels))
+    }
+}
+
+/// Reverses the pixel order of every row of an HWC buffer.
+func mirrorRows<T>(_ v: [T], width W: Int, height H: Int, channels c: Int) -> [T] {
+    var r = v
+    guard v.count >= W * H * c else { return r }
+    v.withUnsafeBufferPointer { src in
+        r.withUnsafeMutableBufferPointer { dst in
+            for y in 0..<H {
+                let row = y &* W
+                for x in 0..<W {
+                    let s = (row &+ (W &- 1 &- x)) &* c, d = (row &+ x) &* c
+                    for k in 0..<c { dst[d &+ k] = src[s &+ k] }
+                }
+            }
+        }
+    }
+    return r
 }

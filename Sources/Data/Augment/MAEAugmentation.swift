@@ -40,7 +40,7 @@ public struct MAEAugmentation: Sendable {
         let box = Self.randomResizedCropBox(width: image.width, height: image.height, scale: scale, ratio: ratio, rng: &rng)
         var crop = image.resized(cropX: Double(box.x), cropY: Double(box.y), cropWidth: Double(box.w), cropHeight: Double(box.h),
                                  width: size, height: size, interpolation: .bilinear, antialias: true)
-        if rng.chance(flipProbability) { crop = LabelledSample(image: crop).flippedHorizontally().image }
+        if rng.chance(flipProbability) { crop = crop.flippedHorizontally() }
         return crop.normalized(normalization)
     }
 }

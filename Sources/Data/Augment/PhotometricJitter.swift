@@ -52,7 +52,7 @@ public struct PhotometricJitter: Sendable, Equatable {
     }
 }
 
-@inline(__always) func clampByte(_ v: Float) -> UInt8 { UInt8(max(0, min(255, v.rounded()))) }
+@inline(__always) func clampByte(_ v: Float) -> UInt8 { UInt8(max(0, min(255, v)) + 0.5) }
 
 
 

@@ -16,6 +16,10 @@ final class HDF5File {
     /// HDF5 prints its error stack by default, and that setting is per thread in thread-safe builds.
     static func quiet() { chdf5_silence() }
 
+    /// Debian's libhdf5 is built thread-safe and serialises calls itself; this lock keeps concurrent
+    /// loader reads correct on builds that are not, at no cost where the library locks anyway.
+    static let lock = NSLock()
+
     static func create(path: String) throws -> HDF5File {
         quiet()
         let fid = H5Fcreate(path, chdf5_acc_trunc(), chdf5_p_default(), chdf5_p_default())
@@ -24,6 +28,8 @@ final class HDF5File {
     }
 
     static func open(path: String) throws -> HDF5File {
+        lock.lock()
+        defer { lock.unlock() }
         quiet()
         let fid = H5Fopen(path, chdf5_acc_rdonly(), chdf5_p_default())
         guard fid >= 0 else { throw failure(path, "cannot open as HDF5") }
@@ -183,6 +189,9 @@ final class HDF5File {
     func read<T>(_ name: String, type: hid_t, start: Int, rows: Int, rowSize: Int, zero: T) throws -> [T] {
         var out = [T](repeating: zero, count: rows * rowSize)
         if rows == 0 { return out }
+        HDF5File.lock.lock()
+        defer { HDF5File.lock.unlock() }
+        HDF5File.quiet()
         let ds = try openDataset(name)
         defer { H5Dclose(ds) }
         let fileSpace = H5Dget_space(ds)
