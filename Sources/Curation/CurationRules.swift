@@ -40,7 +40,8 @@ struct CurationRules {
         let people = detections.filter { $0.categoryID == p.personCategoryID }.map(\.box)
         guard let best = people.map(\.score).max() else { return reject(.noPerson, ["people": 0]) }
         r.measures["best_score"] = ManifestRecord.rounded(Double(best))
-        let confident = people.filter { Double($0.score) >= p.minScore }
+        // Scores are Float (as detectors write them); compare in Float so a written 0.9 passes min_score 0.9.
+        let confident = people.filter { $0.score >= Float(p.minScore) }
         r.measures["people"] = Double(confident.count)
         if confident.isEmpty { return reject(.scoreTooLow) }
         let largest = confident.map { p.boxSizeMeasure.size(of: $0) }.max() ?? 0
@@ -81,7 +82,7 @@ struct CurationRules {
             return reject(.textOrWatermark)
         }
         r.dHash = m.dHash
-        let labels = people.filter { Double($0.score) >= recipe.output.labelMinScore }
+        let labels = people.filter { $0.score >= Float(recipe.output.labelMinScore) }
         return Outcome(record: r, image: image, labels: labels)
     }
 }
