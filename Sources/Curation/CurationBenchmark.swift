@@ -67,7 +67,9 @@ public enum CurationBenchmark {
             throw CurationError.data(e)
         }
         var r = recipe
+        // Small benchmark images must still take the full path (decode, metrics, re-encode), not be rejected early.
         r.personDetection.minBoxSize = min(r.personDetection.minBoxSize, Double(side) / 4)
+        r.imageQuality.minShortSide = r.imageQuality.minShortSide.map { min($0, side / 2) }
         var options = CurationOptions(images: .folder(corpus), detections: dets, recipe: r, out: out)
         options.writeReport = false
         options.countTotal = false
