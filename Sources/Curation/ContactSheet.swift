@@ -18,7 +18,7 @@ enum ContactSheet {
                 }
                 continue
             }
-            let rgb = OutputShards.dropAlpha(img)
+            let rgb = KeptImage.dropAlpha(img)
             let (w, h) = AreaResample.fit(width: rgb.width, height: rgb.height, maxSide: tile)
             let thumb = AreaResample.resize(rgb, width: w, height: h)
             let dx = ox + (tile - w) / 2, dy = oy + (tile - h) / 2

@@ -28,7 +28,7 @@ public enum CurationBenchmark {
         }
         var bases: [Image] = []
         do { bases = try photos.map { try ImageCodec.load(path: $0) } } catch let e as DataError { throw CurationError.data(e) }
-        bases = bases.map(OutputShards.dropAlpha).filter { $0.channels == 3 }
+        bases = bases.map(KeptImage.dropAlpha).filter { $0.channels == 3 }
         var rng = seed | 1
         func next() -> UInt64 { rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17; return rng }
         var lines: [String] = []

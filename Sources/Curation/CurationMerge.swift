@@ -71,7 +71,8 @@ extension Curator {
 
         // Pass 3: final records, copying kept images into fresh shards.
         let manifest = try ManifestWriter(path: target.manifest)
-        let output = CopiedShards(folder: target, perShard: recipe.output.imagesPerShard, manifest: manifest)
+        let output = RollingShards(folder: target, perShard: recipe.output.imagesPerShard, committed: 0, manifest: manifest)
+        let kept = KeptRecordSource()
         let reader = try LineReader(path: merged)
         while let (line, _) = try reader.next() {
             guard var r = ManifestRecord(jsonLine: line) else { throw CurationError.output(merged, "line \(reader.lineNumber) is damaged") }
@@ -80,11 +81,11 @@ extension Curator {
                 r.measures["hamming"] = Double(v.distance)
                 r.measures["duplicate_of"] = Double(v.of)
             }
-            if r.isKept { try output.copy(&r) } else { r.shardFile = nil; r.shardRow = nil }
+            if r.isKept { (r.shardFile, r.shardRow) = try output.append(try kept.record(r)) } else { r.shardFile = nil; r.shardRow = nil }
             try manifest.append(r)
             try output.commitIfFull()
         }
-        try output.finish()
+        try output.commitOpen()
         var settings = first ?? RunFolder.Settings(images: "", detections: "", shard: "", recipe: "")
         settings.shard = ShardSpec.whole.description
         settings.complete = true
@@ -168,56 +169,22 @@ final class VerdictRanges {
     }
 }
 
-/// Merge's output shards: records copied byte for byte from the workers' shards.
-final class CopiedShards {
-    let folder: RunFolder
-    let perShard: Int
-    private let manifest: ManifestWriter
-    private var writer: ShardWriter?
-    private var name = ""
-    private var next = 0
+/// Reads the workers' kept records back for copying (not re-encoding) into the merged shards.
+/// Workers' shards are visited in order, so a few open readers suffice.
+final class KeptRecordSource {
     private var readers: [String: ShardReader] = [:]
 
-    init(folder: RunFolder, perShard: Int, manifest: ManifestWriter) {
-        self.folder = folder
-        self.perShard = perShard
-        self.manifest = manifest
-    }
-
-    func copy(_ r: inout ManifestRecord) throws {
+    func record(_ r: ManifestRecord) throws -> ShardRecord {
         guard let src = r.shardFile, let row = r.shardRow else {
             throw CurationError.output(r.source, "kept record \(r.index) has no shard location")
         }
         do {
-            if readers[src] == nil {
-                if readers.count >= 8 { readers.removeAll() } // workers' shards are read in order; a few stay open
-                readers[src] = try ShardReader(path: src)
-            }
-            guard let reader = readers[src] else { return }
-            let record = try reader.record(at: row)
-            if writer == nil {
-                name = RunFolder.shardName(next)
-                writer = try ShardWriter(path: folder.file(name))
-                next += 1
-            }
-            guard let w = writer else { return }
-            r.shardFile = name
-            r.shardRow = w.count
-            try w.append(record)
+            if readers[src] == nil, readers.count >= 8 { readers.removeAll() }
+            let reader = try readers[src] ?? ShardReader(path: src)
+            readers[src] = reader
+            return try reader.record(at: row)
         } catch let e as DataError {
             throw CurationError.data(e)
         }
-    }
-
-    /// Called after the manifest line of the last copied record, so a committed shard's records are on disk.
-    func commitIfFull() throws {
-        if let w = writer, w.count >= perShard { try finish() }
-    }
-
-    func finish() throws {
-        guard let w = writer else { return }
-        manifest.sync()
-        do { try w.finish() } catch let e as DataError { throw CurationError.data(e) }
-        writer = nil
     }
 }

@@ -51,7 +51,7 @@ public enum Curator {
         for (h, ord) in state.candidates { index?.insert(h, ordinal: ord) }
         state.candidates = []
         let manifest = try ManifestWriter(path: folder.manifest)
-        let output = OutputShards(folder: folder, recipe: o.recipe.output, committed: state.committedShards.count, manifest: manifest)
+        let output = RollingShards(folder: folder, perShard: o.recipe.output.imagesPerShard, committed: state.committedShards.count, manifest: manifest)
         let bytes = ByteSource()
 
         let start = Date()
@@ -74,7 +74,9 @@ public enum Curator {
                 index.insert(h, ordinal: item.ordinal)
             }
             if outcome.record.isKept, let image = outcome.image {
-                try output.add(&outcome.record, image: image, labels: outcome.labels)
+                let stored = try KeptImage.shardRecord(key: item.key, source: item.source, image: image, labels: outcome.labels,
+                                                       settings: o.recipe.output)
+                (outcome.record.shardFile, outcome.record.shardRow) = try output.append(stored)
                 kept += 1
             }
             try manifest.append(outcome.record)
@@ -87,7 +89,6 @@ public enum Curator {
         }
         let seconds = Date().timeIntervalSince(start)
         if stopped {
-            // Like a kill: the open shard is dropped (its writer deletes the temporary file) and resume redoes it.
             output.abandon()
         } else {
             try output.commitOpen()
