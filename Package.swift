@@ -44,6 +44,7 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models"]),
         .testTarget(name: "DataTests", dependencies: ["Data"]),
+        .testTarget(name: "CurationTests", dependencies: ["Curation"]),
         .testTarget(name: "SynthTests", dependencies: ["Synth"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training"]),

@@ -1,1 +1,0 @@
-// The Curation layer; see README.md for the architecture.
