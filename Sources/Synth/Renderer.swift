@@ -163,7 +163,8 @@ public struct Renderer: Sendable {
             }
             let bw = Float(maxX[id] - minX[id] + 1), bh = Float(maxY[id] - minY[id] + 1)
             let size = min(1, (bw * bh).squareRoot() / (0.35 * Float(h)))
-            let score = clamp(0.3 + 0.4 * Float(visible) / Float(KeypointSet.count) + 0.25 * size + 0.04 * person.scoreJitter, 0.05, 0.99)
+            // Spread around the curation rule's 0.9: large, unoccluded people pass it, small or hidden ones do not.
+            let score = clamp(0.6 + 0.25 * Float(visible) / Float(KeypointSet.count) + 0.15 * size + 0.04 * person.scoreJitter, 0.05, 0.99)
             let bones = person.bones.map { SynthBone(kind: $0.kind, a: $0.a, b: $0.b, radius: $0.radius) }
             people.append(SynthPerson(keypoints: keypoints, boxXYWH: SIMD4(Float(minX[id]), Float(minY[id]), bw, bh),
                                       score: score, instanceID: UInt8(id), visiblePixels: pixels[id], bones: bones))

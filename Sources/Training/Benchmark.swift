@@ -15,6 +15,12 @@ public struct BenchFigure: Codable, Sendable {
     /// For throughput figures (images/s); nil for timing figures.
     public var items_per_second: Double?
     public var unit: String?
+
+    public init(name: String, ms_min: Double, ms_median: Double, gflop: Double, gflops: Double, threads: Int,
+                other_load: Double, items_per_second: Double? = nil, unit: String? = nil) {
+        self.name = name; self.ms_min = ms_min; self.ms_median = ms_median; self.gflop = gflop; self.gflops = gflops
+        self.threads = threads; self.other_load = other_load; self.items_per_second = items_per_second; self.unit = unit
+    }
 }
 
 /// Times a closure the way the PyTorch peer script does: warm-up runs, then `reps` timed runs.

@@ -25,13 +25,14 @@ public final class ProgressBar {
         guard finished || now.timeIntervalSince(lastDraw) >= (isTTY ? 0.1 : 5) else { return }
         lastDraw = now
         let elapsed = now.timeIntervalSince(start)
-        let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        // The first instants give meaningless rates; wait for half a second of history.
+        let rate = elapsed > 0.5 ? Double(done) / elapsed : 0
         let eta = rate > 0 ? Double(total - done) / rate : 0
         let frac = Double(done) / Double(total)
         let width = 24
         let filled = Int(frac * Double(width))
         let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-        let text = "\(label) [\(bar)] \(done)/\(total) \(String(format: "%.1f", rate)) \(unit)/s  ETA \(Self.clock(eta))  elapsed \(Self.clock(elapsed))\(extra.isEmpty ? "" : "  " + extra)"
+        let text = "\(label) [\(bar)] \(done)/\(total) \(rate > 0 ? String(format: "%.1f", rate) : "-") \(unit)/s  ETA \(rate > 0 ? Self.clock(eta) : "-")  elapsed \(Self.clock(elapsed))\(extra.isEmpty ? "" : "  " + extra)"
         FileHandle.standardError.write(Data(((isTTY ? "\r\u{1B}[K" : "") + text + (isTTY && !finished ? "" : "\n")).utf8))
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Curation
 import Foundation
 import Tensor
 import Training
@@ -42,6 +43,17 @@ struct Bench: ParsableCommand {
         for w in ThroughputBenchmarks.all where wanted?.contains(w.name) ?? true {
             do { print(String(decoding: try encoder.encode(try w.run()), as: UTF8.self)) } catch { throw fail(error) }
             fflush(stdout)
+        }
+        if wanted?.contains("curation_800px") ?? true {
+            let work = NSTemporaryDirectory() + "sapiens-bench-curation-\(getpid())"
+            defer { try? FileManager.default.removeItem(atPath: work) }
+            let photos = ["skimage_astronaut.png", "mahotas_luispedro.jpg"].map { "../shared/images/" + $0 }.filter { FileManager.default.fileExists(atPath: $0) }
+            do {
+                let r = try CurationBenchmark.run(images: 200, side: 800, photos: photos, workDir: work)
+                let fig = BenchFigure(name: "curation_800px", ms_min: 1000 / r.imagesPerSecond, ms_median: 1000 / r.imagesPerSecond, gflop: 0, gflops: 0,
+                                      threads: ProcessInfo.processInfo.activeProcessorCount, other_load: 0, items_per_second: r.imagesPerSecond, unit: "images/s")
+                print(String(decoding: try encoder.encode(fig), as: UTF8.self))
+            } catch { throw fail(error) }
         }
         guard let python = pytorch else { return }
         let peer = try PyTorchPeer.run(python: python, names: workloads.map(\.name), reps: reps)

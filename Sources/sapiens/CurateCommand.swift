@@ -1,0 +1,58 @@
+import ArgumentParser
+import Curation
+import Foundation
+import Training
+
+struct CurateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "curate",
+        abstract: "Filter a human-image corpus the Humans-300M way (detector score, box size, quality, near-duplicates) into HDF5 shards, with a manifest of every input.",
+        subcommands: [CurateRun.self, CurateMerge.self], defaultSubcommand: CurateRun.self)
+}
+
+struct CurateRun: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Curate one worker's share of a corpus.")
+
+    @Option(help: "A folder tree of images, a list file (one path per line), or a folder of HDF5 shards.") var images: String
+    @Option(help: "Detector output: COCO detection results JSON or JSON Lines (optional for shard input, whose stored boxes are used).") var detections: String?
+    @Option(name: .customLong("coco-images"), help: "COCO images list (id -> file_name), needed with COCO results.") var cocoImages: String?
+    @Option(help: "Curation recipe YAML (default: the paper's rule; see recipes/curate-humans300m.yaml).") var recipe: String?
+    @Option(help: "Output folder (shards, manifest.jsonl, report).") var out: String
+    @Option(help: "This worker's share, k/n (0-based k).") var shard: String?
+    @Flag(help: "Continue an interrupted run in --out.") var resume = false
+
+    func run() throws {
+        do {
+            var o = CurationOptions(images: try ImageSource.detect(path: images), detections: detections, cocoImages: cocoImages,
+                                    recipe: try recipe.map { try CurationRecipe.load(path: $0) } ?? CurationRecipe(), out: out)
+            if let shard { o.shard = try ShardSpec(parsing: shard) }
+            o.resume = resume
+            var bar: ProgressBar?
+            let s = try Curator.run(options: o) { p in
+                if bar == nil { bar = ProgressBar(total: p.total ?? 0, label: "curate", unit: "img") }
+                bar?.update(p.processed, extra: "kept \(p.kept)")
+            }
+            printSummary(s)
+        } catch { throw fail(error) }
+    }
+}
+
+struct CurateMerge: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "merge", abstract: "Combine worker outputs and run the cross-shard near-duplicate pass.")
+    @Argument(help: "Worker output folders.") var dirs: [String]
+    @Option(help: "Merged output folder.") var out: String
+    @Option(help: "The recipe the workers used.") var recipe: String?
+
+    func run() throws {
+        do {
+            printSummary(try Curator.merge(dirs: dirs, out: out, recipe: try recipe.map { try CurationRecipe.load(path: $0) } ?? CurationRecipe()))
+        } catch { throw fail(error) }
+    }
+}
+
+func printSummary(_ s: CurationSummary) {
+    print("inputs \(s.inputs) = kept \(s.kept) + rejected \(s.rejectedTotal)\(s.complete ? "" : " (stopped early)")")
+    for (reason, n) in s.rejected.sorted(by: { $0.value > $1.value }) { print("  \(reason): \(n)") }
+    print("manifest: \(s.manifest)")
+    print("shards: \(s.shards.count)\(s.shards.first.map { " (\($0) …)" } ?? "")")
+}

@@ -1,0 +1,38 @@
+import Foundation
+import Models
+import NN
+import Tensor
+import XCTest
+
+final class RuntimeTests: XCTestCase {
+    func testCoreTypeWarning() {
+        XCTAssertNil(BLAS.coreTypeWarning(environment: [:]))
+        let w = BLAS.coreTypeWarning(environment: ["OPENBLAS_CORETYPE": "Haswell"])
+        XCTAssertNotNil(w)
+        XCTAssertTrue(w?.contains("OPENBLAS_CORETYPE=Haswell") ?? false)
+        if BLAS.cpuVectorISA == "avx512" { XCTAssertTrue(w?.contains("half speed") ?? false) }
+    }
+
+    func residentBytes() -> Int {
+        guard let s = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let f = s.split(separator: " ")
+        return f.count > 1 ? (Int(f[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE))) : 0
+    }
+
+    /// Backward frees what it no longer needs and the pool recycles buffers, so memory after many
+    /// training steps is what it was after a few.
+    func testMemoryStaysFlatOverManySteps() {
+        let cfg = ViTConfig(width: 64, depth: 2, heads: 2, patchSize: 8, imageHeight: 32, imageWidth: 32)
+        let rng = RNG(seed: 1)
+        let mae = MAE(encoder: cfg, decoder: MAEDecoderConfig(width: 32, depth: 1, heads: 2), rng: rng)
+        let opt = AdamW(groups: standardParameterGroups(mae.namedParameters(), weightDecay: 0.05), lr: 1e-3)
+        let imgs = Tensor.randn([8, 3, 32, 32], rng: rng)
+        func step() { opt.zeroGrad(); mae(imgs, rng: rng).loss.backward(); opt.step() }
+        for _ in 0..<20 { step() }
+        let before = residentBytes()
+        for _ in 0..<300 { step() }
+        let after = residentBytes()
+        XCTAssertGreaterThan(before, 0)
+        XCTAssertLessThan(after - before, 8 << 20, "RSS grew from \(before) to \(after) bytes over 300 steps")
+    }
+}
