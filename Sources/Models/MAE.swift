@@ -16,7 +16,7 @@ public struct MAEDecoderConfig: Equatable, Sendable, Codable {
 public final class MAE: Module {
     public let encoder: ViT
     public let decoderConfig: MAEDecoderConfig
-    public let maskRatio: Float
+    public let maskRatio: Double
     public let normPixLoss: Bool
     public let decoderEmbed: Linear
     public let maskToken: Tensor
@@ -25,7 +25,7 @@ public final class MAE: Module {
     public let decoderNorm: LayerNorm
     public let decoderPred: Linear
 
-    public init(encoder config: ViTConfig, decoder: MAEDecoderConfig, maskRatio: Float = 0.75, normPixLoss: Bool = true, rng: RNG) {
+    public init(encoder config: ViTConfig, decoder: MAEDecoderConfig, maskRatio: Double = 0.75, normPixLoss: Bool = true, rng: RNG) {
         precondition(config.clsToken, "MAE pretraining uses a cls token")
         encoder = ViT(config, rng: rng)
         decoderConfig = decoder
@@ -50,7 +50,8 @@ public final class MAE: Module {
     }
 
     public var numPatches: Int { encoder.config.numPatches }
-    public var keepCount: Int { Int(Float(numPatches) * (1 - maskRatio)) }
+    /// As the official code: int(L * (1 - ratio)) in double precision.
+    public var keepCount: Int { Int(Double(numPatches) * (1 - maskRatio)) }
 
     /// Which patches each sample keeps, from per-sample noise (N, L): the lowest-noise `keepCount`.
     public struct Masking {

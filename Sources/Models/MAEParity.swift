@@ -38,7 +38,7 @@ public enum MAEParity {
         }
         let adam = file.metadata["adamw"].flatMap { try? JSONDecoder().decode(AdamWConfig.self, from: Data($0.utf8)) }
             ?? AdamWConfig(lr: 1e-3, betas: [0.9, 0.95], eps: 1e-8, weight_decay: 0.05)
-        let maskRatio = file.metadata["mask_ratio"].flatMap(Float.init) ?? 0.75
+        let maskRatio = file.metadata["mask_ratio"].flatMap(Double.init) ?? 0.75
         let eps = file.metadata["layernorm_eps"].flatMap(Float.init) ?? 1e-6
         for needed in ["input.imgs", "input.noise", "expected.loss", "expected.pred", "expected.mask"] where !file.contains(needed) {
             throw bad("missing tensor '\(needed)'")

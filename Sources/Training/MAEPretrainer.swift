@@ -142,7 +142,9 @@ public final class MAEPretrainer {
             lastCheckpoint = try Checkpoints.save(root: checkpointRoot, step: step, model: named, optimizer: opt.state(), state: try enc.encode(state),
                                                   modelMetadata: ["format": "pt", "framework": "sapiens-swift", "kind": "mae",
                                                                   "encoder": String(decoding: try JSONEncoder().encode(self.recipe.encoderConfig), as: UTF8.self),
-                                                                  "decoder": String(decoding: try JSONEncoder().encode(dec), as: UTF8.self)],
+                                                                  "decoder": String(decoding: try JSONEncoder().encode(dec), as: UTF8.self),
+                                                                  "mask_ratio": "\(self.recipe.model.mask_ratio)",
+                                                                  "norm_pix_loss": "\(self.recipe.model.norm_pix_loss)"],
                                                   keep: recipe.run.keep_checkpoints)
             writePlot(metricsPath: metricsPath)
         }

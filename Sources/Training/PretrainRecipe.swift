@@ -11,7 +11,7 @@ public struct PretrainRecipe: Codable, Equatable {
         public var image_size = 224
         public var patch_size = 16
         public var decoder_width = 128, decoder_depth = 4, decoder_heads = 4
-        public var mask_ratio: Float = 0.75
+        public var mask_ratio: Double = 0.75
         public var norm_pix_loss = true
     }
     public struct DataSection: Codable, Equatable {

@@ -21,7 +21,7 @@ struct CheckParity: ParsableCommand {
             print("\(path)  config \(report.config)")
             for r in report.rows where !quiet || !r.passed {
                 let mark = r.passed ? "ok  " : "FAIL"
-                print("  \(mark) \(r.name.padding(toLength: 52, withPad: " ", startingAt: 0)) \(String(format: "%-8s", r.metric)) \(String(format: "%.3e", r.error))  tol \(String(format: "%.0e", r.tolerance))")
+                print("  \(mark) \(r.name.padding(toLength: 52, withPad: " ", startingAt: 0)) \(r.metric.padding(toLength: 8, withPad: " ", startingAt: 0)) \(String(format: "%.3e", r.error))  tol \(String(format: "%.0e", r.tolerance))")
             }
             print("  \(report.rows.count - report.failures.count)/\(report.rows.count) tensors within tolerance")
             allPassed = allPassed && report.passed
