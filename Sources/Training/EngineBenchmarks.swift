@@ -44,6 +44,12 @@ public enum EngineBenchmarks {
                 })
             }
         }
+        // Sapiens scale on CPU: the 0.3B encoder at 1024x768 (64x48 tokens, no cls), batch 1.
+        var sapiens = ViTConfig.sapiens_0_3b
+        sapiens.imageHeight = 1024; sapiens.imageWidth = 768; sapiens.clsToken = false
+        w.append(Workload(name: "vit_sapiens_0.3b_1024x768_infer_b1", gflop: sapiens.forwardFLOPs / 1e9, heavy: true) {
+            encoderInference(sapiens, batch: 1)
+        })
         return w
     }
 

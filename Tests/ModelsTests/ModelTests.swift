@@ -1,3 +1,4 @@
+import Foundation
 import Models
 import NN
 import Tensor
@@ -56,5 +57,52 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(feats.count, 2)
         XCTAssertEqual(out.shape, [1, 6, 16])
         XCTAssertEqual(vit.featureMap(out).shape, [1, 16, 2, 3])
+    }
+}
+
+final class CheckpointNameTests: XCTestCase {
+    func testSapiensNamesMapToOfficial() {
+        XCTAssertEqual(CheckpointNames.officialName("backbone.layers.3.ln1.weight"), "blocks.3.norm1.weight")
+        XCTAssertEqual(CheckpointNames.officialName("layers.0.ffn.layers.0.0.bias"), "blocks.0.mlp.fc1.bias")
+        XCTAssertEqual(CheckpointNames.officialName("layers.11.ffn.layers.1.weight"), "blocks.11.mlp.fc2.weight")
+        XCTAssertEqual(CheckpointNames.officialName("backbone.layers.2.attn.qkv.weight"), "blocks.2.attn.qkv.weight")
+        XCTAssertEqual(CheckpointNames.officialName("backbone.patch_embed.projection.weight"), "patch_embed.proj.weight")
+        XCTAssertEqual(CheckpointNames.officialName("backbone.ln1.bias"), "norm.bias")
+        XCTAssertEqual(CheckpointNames.officialName("blocks.1.norm2.weight"), "blocks.1.norm2.weight")
+        XCTAssertEqual(CheckpointNames.officialName("decode_head.conv_seg.weight"), "decode_head.conv_seg.weight")
+    }
+
+    /// A pretraining checkpoint (square grid with cls, MAE names) and the same weights under Sapiens
+    /// names both load into a fine-tuning backbone (no cls, 4x3 grid, resized position table).
+    func testLoadBackboneFromEitherNaming() throws {
+        let pre = ViTConfig(width: 16, depth: 2, heads: 2, patchSize: 8, imageHeight: 32, imageWidth: 32)
+        let mae = MAE(encoder: pre, decoder: MAEDecoderConfig(width: 8, depth: 1, heads: 2), rng: RNG(seed: 1))
+        let dir = NSTemporaryDirectory() + "names-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var official = SafeTensors(), sapiens = SafeTensors()
+        for (n, t) in mae.namedParameters() {
+            official.set(n, t)
+            var s = n.replacingOccurrences(of: "blocks.", with: "layers.").replacingOccurrences(of: ".norm1.", with: ".ln1.")
+                .replacingOccurrences(of: ".norm2.", with: ".ln2.").replacingOccurrences(of: ".mlp.fc1.", with: ".ffn.layers.0.0.")
+                .replacingOccurrences(of: ".mlp.fc2.", with: ".ffn.layers.1.").replacingOccurrences(of: "patch_embed.proj.", with: "patch_embed.projection.")
+            if s.hasPrefix("norm.") { s = "ln1." + s.dropFirst(5) }
+            sapiens.set("backbone." + s, t)
+        }
+        try official.write(to: dir + "/official.safetensors")
+        try sapiens.write(to: dir + "/sapiens.safetensors")
+        var ft = pre
+        ft.clsToken = false; ft.imageWidth = 24
+        for file in ["official", "sapiens"] {
+            let vit = ViT(ft, learnablePosition: true, rng: RNG(seed: 2))
+            try CheckpointNames.loadBackbone(vit, path: dir + "/\(file).safetensors")
+            XCTAssertEqual(vit.blocks[1].mlp.fc2.weight.toArray(), mae.encoder.blocks[1].mlp.fc2.weight.toArray(), file)
+            XCTAssertEqual(vit.posEmbed.shape, [1, 12, 16])
+        }
+        var bad = SafeTensors()
+        bad.set("blocks.0.attn.qkv.weight", Tensor.zeros([3, 3]))
+        try bad.write(to: dir + "/bad.safetensors")
+        XCTAssertThrowsError(try CheckpointNames.loadBackbone(ViT(ft, rng: RNG(seed: 3)), path: dir + "/bad.safetensors")) {
+            XCTAssertTrue("\($0)".contains("bad.safetensors"), "\($0)")
+        }
     }
 }

@@ -1,0 +1,47 @@
+import Data
+import Foundation
+import Training
+import XCTest
+
+final class RobustnessTests: XCTestCase {
+    func trainer(_ yaml: String, _ dir: String) throws -> MAEPretrainer {
+        let r = try StrictYAML.decode(PretrainRecipe.self, defaults: PretrainRecipe(), yaml: yaml, path: "test.yaml")
+        try r.validate(path: "test.yaml")
+        let t = MAEPretrainer(recipe: r, recipeText: yaml, outDir: dir + "/run")
+        t.cacheDir = dir + "/cache"
+        t.showProgress = false
+        return t
+    }
+
+    func testDivergenceStopsWithAClearMessageAndNoCorruptCheckpoint() throws {
+        let dir = scratchDir("nan")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let t = try trainer(microRecipe(steps: 20, lr: 1e6), dir)
+        XCTAssertThrowsError(try t.run(resume: false)) { e in
+            XCTAssertTrue("\(e)".contains("NaN/Inf") && "\(e)".contains("consecutive"), "\(e)")
+        }
+        XCTAssertTrue(Checkpoints.list(root: dir + "/run/checkpoints").isEmpty, "no checkpoint from a diverged model")
+    }
+
+    func testUndecodableImagesAreSkippedCountedAndNamed() throws {
+        let dir = scratchDir("skip")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let images = dir + "/images"
+        try FileManager.default.createDirectory(atPath: images, withIntermediateDirectories: true)
+        for i in 0..<6 {
+            var img = Image(width: 40, height: 40, channels: 3, fill: UInt8(30 * i))
+            for p in stride(from: 0, to: img.pixels.count, by: 7) { img.pixels[p] = UInt8((p * 13 + i) % 256) }
+            try ImageCodec.save(img, path: images + "/ok-\(i).png")
+        }
+        try Data([0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3]).write(to: URL(fileURLWithPath: images + "/broken.jpg"))
+        try Data().write(to: URL(fileURLWithPath: images + "/empty.png"))
+        let yaml = microRecipe(steps: 3).replacingOccurrences(of: "data: {source: synthetic, synthetic_images: 48, synthetic_height: 64, synthetic_width: 48}",
+                                                             with: "data: {source: folder, path: \(images)}")
+        let t = try trainer(yaml, dir)
+        let s = try t.run(resume: false)
+        XCTAssertEqual(s.steps, 3)
+        XCTAssertEqual(s.skippedImages, 6, "the two bad files, each time an epoch reaches them")
+        let state = try String(contentsOfFile: try XCTUnwrap(s.checkpoint) + "/state.json", encoding: .utf8)
+        XCTAssertTrue(state.contains("\"skippedImages\" : 6"), state)
+    }
+}
