@@ -1,0 +1,64 @@
+import NN
+import Tensor
+
+/// Sizes of a Sapiens dense head: deconvolutions (each doubles H and W), then 1×1 convolutions,
+/// each followed by InstanceNorm and SiLU, then a final 1×1 projection to `outChannels`.
+public struct HeadConfig: Equatable, Sendable, Codable {
+    public var deconvChannels: [Int]
+    public var convChannels: [Int]
+    public var outChannels: Int
+    public init(deconvChannels: [Int], convChannels: [Int], outChannels: Int) {
+        self.deconvChannels = deconvChannels; self.convChannels = convChannels; self.outChannels = outChannels
+    }
+
+    /// The Sapiens presets (SAPIENS.md, "Heads").
+    public static func pose(keypoints: Int) -> HeadConfig { HeadConfig(deconvChannels: [768, 768], convChannels: [768, 768], outChannels: keypoints) }
+    public static func segmentation(classes: Int = 28) -> HeadConfig { HeadConfig(deconvChannels: [768, 768, 768], convChannels: [768, 768, 768], outChannels: classes) }
+    public static let depth = HeadConfig(deconvChannels: [384, 384, 384, 384], convChannels: [384, 384], outChannels: 1)
+    public static let normal = HeadConfig(deconvChannels: [768, 768, 768], convChannels: [768, 768, 768], outChannels: 3)
+
+    /// The same shape at a CPU-friendly width.
+    public func scaled(width: Int) -> HeadConfig {
+        HeadConfig(deconvChannels: deconvChannels.map { _ in width }, convChannels: convChannels.map { _ in width }, outChannels: outChannels)
+    }
+    /// Output stride relative to the feature map.
+    public var upsampling: Int { 1 << deconvChannels.count }
+}
+
+/// The head shared by pose, part segmentation, depth and normals. Parameter names follow the Sapiens
+/// checkpoints: `deconv_layers.{0,3,6,…}`, `conv_layers.{0,3,…}` (a Sequential of layer, norm, SiLU),
+/// then `final_layer` (pose) or `conv_seg` (dense tasks).
+public final class DenseHead: Module {
+    public let config: HeadConfig
+    public let deconvs: [ConvTranspose2d]
+    public let convs: [Conv2d]
+    public let final: Conv2d
+    public let finalName: String
+
+    public init(inChannels: Int, config: HeadConfig, finalName: String = "conv_seg", rng: RNG) {
+        self.config = config
+        self.finalName = finalName
+        var c = inChannels
+        var d: [ConvTranspose2d] = []
+        for out in config.deconvChannels { d.append(ConvTranspose2d(c, out, kernel: 4, stride: 2, padding: 1, bias: false, rng: rng)); c = out }
+        var k: [Conv2d] = []
+        for out in config.convChannels { k.append(Conv2d(c, out, kernel: 1, rng: rng)); c = out }
+        deconvs = d
+        convs = k
+        final = Conv2d(c, config.outChannels, kernel: 1, rng: rng)
+    }
+
+    public var children: [(String, Module)] {
+        deconvs.enumerated().map { ("deconv_layers.\($0.offset * 3)", $0.element as Module) }
+            + convs.enumerated().map { ("conv_layers.\($0.offset * 3)", $0.element as Module) }
+            + [(finalName, final)]
+    }
+
+    /// (N, C, h, w) feature map → (N, out, h·2^deconvs, w·2^deconvs).
+    public func callAsFunction(_ features: Tensor) -> Tensor {
+        var x = features
+        for d in deconvs { x = d(x).instanceNorm().silu() }
+        for c in convs { x = c(x).instanceNorm().silu() }
+        return final(x)
+    }
+}
