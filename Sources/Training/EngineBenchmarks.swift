@@ -50,6 +50,18 @@ public enum EngineBenchmarks {
         w.append(Workload(name: "vit_sapiens_0.3b_1024x768_infer_b1", gflop: sapiens.forwardFLOPs / 1e9, heavy: true) {
             encoderInference(sapiens, batch: 1)
         })
+        // Issue 8's workload: the same encoder plus the Sapiens seg head (about 4.73 TFLOP in all).
+        let seg = HeadConfig.segmentation()
+        var headFLOP = 0.0, c = sapiens.width, h = sapiens.gridHeight, ww = sapiens.gridWidth
+        for out in seg.deconvChannels { headFLOP += 2 * Double(c * out * 16 * h * ww); c = out; h *= 2; ww *= 2 }
+        for out in seg.convChannels + [seg.outChannels] { headFLOP += 2 * Double(c * out * h * ww); c = out }
+        w.append(Workload(name: "sapiens_0.3b_seg_infer_b1", gflop: (sapiens.forwardFLOPs + headFLOP) / 1e9, heavy: true) {
+            let rng = RNG(seed: 0)
+            let vit = ViT(sapiens, rng: rng)
+            let head = DenseHead(inChannels: sapiens.width, config: seg, rng: rng)
+            let imgs = Tensor.randn([1, 3, sapiens.imageHeight, sapiens.imageWidth], rng: rng)
+            return { withNoGrad { _ = head(vit.featureMap(vit(imgs))) } }
+        })
         return w
     }
 
