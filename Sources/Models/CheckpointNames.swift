@@ -38,15 +38,29 @@ public enum CheckpointNames {
         }
         if let table = tensors["pos_embed"], table.shape != vit.posEmbed.shape {
             let d = table.shape[2], rows = table.shape[1]
-            let hasCls = Int(Double(rows).squareRoot()) * Int(Double(rows).squareRoot()) != rows
-            let n = rows - (hasCls ? 1 : 0), side = Int(Double(n).squareRoot())
-            guard side * side == n, d == vit.config.width else {
+            guard d == vit.config.width, let (grid, hasCls) = sourceGrid(rows: rows, metadata: file.metadata) else {
                 throw TensorFileError.shapeMismatch(path: path, name: "pos_embed", shape: table.shape, expected: vit.posEmbed.shape)
             }
-            tensors["pos_embed"] = PositionEmbedding.resize(table, from: (side, side), to: (vit.config.gridHeight, vit.config.gridWidth),
+            tensors["pos_embed"] = PositionEmbedding.resize(table, from: grid, to: (vit.config.gridHeight, vit.config.gridWidth),
                                                             hasCls: hasCls, keepCls: vit.clsToken != nil)
         }
         if vit.clsToken == nil { tensors["cls_token"] = nil }
         try vit.load(tensors, strict: true, source: path)
+    }
+
+    /// The grid of a stored position table with `rows` rows: from the checkpoint's own config when it
+    /// records one (our MAE and task checkpoints do), else the square grid with or without a cls row.
+    static func sourceGrid(rows: Int, metadata: [String: String]) -> ((h: Int, w: Int), Bool)? {
+        for key in ["encoder", TaskModel.metadataKey] {
+            guard let json = metadata[key], let data = json.data(using: .utf8) else { continue }
+            let cfg = key == "encoder" ? try? JSONDecoder().decode(ViTConfig.self, from: data)
+                                       : (try? JSONDecoder().decode(TaskModelConfig.self, from: data))?.backbone
+            if let c = cfg, c.numTokens == rows { return ((c.gridHeight, c.gridWidth), c.clsToken) }
+        }
+        for hasCls in [false, true] {
+            let n = rows - (hasCls ? 1 : 0), side = Int(Double(n).squareRoot().rounded())
+            if side > 0, side * side == n { return ((side, side), hasCls) }
+        }
+        return nil
     }
 }

@@ -1,3 +1,5 @@
+import Data
+
 /// A picture of the first samples with their four labels side by side, so that a person can
 /// judge at a glance what was made: RGB + skeleton, part colours, turbo depth, RGB normals.
 public enum ContactSheet {
@@ -27,15 +29,15 @@ public enum ContactSheet {
         for (k, p) in s.people.enumerated() {
             let c = limbColours[k % limbColours.count]
             let b = p.boxXYWH
-            drawRect(&img, s.width, s.height, b.x, b.y, b.x + b.z - 1, b.y + b.w - 1, c)
+            Draw.rect(&img, s.width, s.height, b.x, b.y, b.x + b.z - 1, b.y + b.w - 1, c)
             for (i, j) in KeypointSet.skeleton {
                 let a = p.keypoints[i], e = p.keypoints[j]
                 guard a.z > 0, e.z > 0 else { continue }
-                drawLine(&img, s.width, s.height, a.x, a.y, e.x, e.y, c)
+                Draw.line(&img, s.width, s.height, a.x, a.y, e.x, e.y, c)
             }
             for kp in p.keypoints where kp.z > 0 {
                 let dot: (UInt8, UInt8, UInt8) = kp.z >= 2 ? (255, 255, 255) : (110, 110, 110)
-                for dy in -1...1 { for dx in -1...1 { plot(&img, s.width, s.height, Int(kp.x) + dx, Int(kp.y) + dy, dot) } }
+                for dy in -1...1 { for dx in -1...1 { Draw.plot(&img, s.width, s.height, Int(kp.x) + dx, Int(kp.y) + dy, dot) } }
             }
         }
         return img
@@ -69,42 +71,5 @@ public enum ContactSheet {
             for c in 0..<3 { img[i * 3 + c] = UInt8(clamp((s.normals[i * 3 + c] + 1) * 127.5, 0, 255)) }
         }
         return img
-    }
-
-    static func plot(_ img: inout [UInt8], _ w: Int, _ h: Int, _ x: Int, _ y: Int, _ c: (UInt8, UInt8, UInt8)) {
-        guard x >= 0, y >= 0, x < w, y < h else { return }
-        let o = (y * w + x) * 3
-        img[o] = c.0; img[o + 1] = c.1; img[o + 2] = c.2
-    }
-
-    static func drawLine(_ img: inout [UInt8], _ w: Int, _ h: Int, _ x0: Float, _ y0: Float, _ x1: Float, _ y1: Float,
-                         _ c: (UInt8, UInt8, UInt8)) {
-        let steps = max(1, Int(max(abs(x1 - x0), abs(y1 - y0)).rounded(.up)))
-        for k in 0...steps {
-            let t = Float(k) / Float(steps)
-            plot(&img, w, h, Int(x0 + (x1 - x0) * t), Int(y0 + (y1 - y0) * t), c)
-        }
-    }
-
-    static func drawRect(_ img: inout [UInt8], _ w: Int, _ h: Int, _ x0: Float, _ y0: Float, _ x1: Float, _ y1: Float,
-                         _ c: (UInt8, UInt8, UInt8)) {
-        drawLine(&img, w, h, x0, y0, x1, y0, c); drawLine(&img, w, h, x0, y1, x1, y1, c)
-        drawLine(&img, w, h, x0, y0, x0, y1, c); drawLine(&img, w, h, x1, y0, x1, y1, c)
-    }
-}
-
-/// An approximation of the Turbo colour map by linear interpolation between key colours
-/// sampled along it; close enough for looking at depth.
-enum Turbo {
-    static let keys: [(Float, Float, Float)] = [
-        (0.19, 0.07, 0.23), (0.27, 0.38, 0.82), (0.16, 0.67, 0.94), (0.10, 0.90, 0.71), (0.45, 0.99, 0.36),
-        (0.80, 0.92, 0.20), (0.99, 0.68, 0.15), (0.93, 0.35, 0.07), (0.70, 0.13, 0.01), (0.48, 0.02, 0.01),
-    ]
-    static func colour(_ t: Float) -> (UInt8, UInt8, UInt8) {
-        let x = clamp(t, 0, 1) * Float(keys.count - 1)
-        let i = min(Int(x), keys.count - 2), f = x - Float(i)
-        let a = keys[i], b = keys[i + 1]
-        func byte(_ u: Float, _ v: Float) -> UInt8 { UInt8(clamp((u + (v - u) * f) * 255, 0, 255)) }
-        return (byte(a.0, b.0), byte(a.1, b.1), byte(a.2, b.2))
     }
 }

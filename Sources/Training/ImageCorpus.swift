@@ -47,16 +47,25 @@ public final class ImageCorpus: @unchecked Sendable {
     /// Renders the built-in synthetic people once into `cacheDir` (reused when already there).
     public static func synthetic(images: Int, height: Int, width: Int, people: String, seed: Int, cacheDir: String,
                                  progress: (Int, Int) -> Void = { _, _ in }) throws -> ImageCorpus {
-        let dir = (cacheDir as NSString).appendingPathComponent("synth-n\(images)-\(height)x\(width)-p\(people)-s\(seed)")
+        try shards(folder: try renderSynthetic(images: images, height: height, width: width, people: people, seed: seed,
+                                               cacheDir: cacheDir, progress: progress))
+    }
+
+    /// The folder of labelled synthetic shards for these settings, rendered on first use. A `.complete`
+    /// marker is written last, so a killed render is redone rather than half used.
+    public static func renderSynthetic(images: Int, height: Int, width: Int, people: String, seed: Int, cacheDir: String,
+                                       background: SynthConfig.Background = .procedural, progress: (Int, Int) -> Void = { _, _ in }) throws -> String {
+        let tag = background == .procedural ? "" : (background == .none ? "-bgnone" : "-bgfolder")
+        let dir = (cacheDir as NSString).appendingPathComponent("synth-n\(images)-\(height)x\(width)-p\(people)-s\(seed)\(tag)")
         let done = (dir as NSString).appendingPathComponent(".complete")
         if !FileManager.default.fileExists(atPath: done) {
             try? FileManager.default.removeItem(atPath: dir)
             let cfg = SynthConfig(count: images, height: height, width: width, peoplePerImage: try SynthConfig.parseRange(people),
-                                  background: .procedural, seed: UInt64(seed), format: .h5)
+                                  background: background, seed: UInt64(seed), format: .h5)
             _ = try SynthWriter.run(config: cfg, outDir: dir, progress: progress)
-            FileManager.default.createFile(atPath: done, contents: Data())
+            try FileIO.writeAtomically([], to: done)
         }
-        return try shards(folder: dir)
+        return dir
     }
 
     /// Decodes image `i` (RGB). Errors name the file (or shard and record).

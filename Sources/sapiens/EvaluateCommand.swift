@@ -1,23 +1,63 @@
 import ArgumentParser
 import Foundation
 import Metrics
+import Models
+import Training
 
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
-        abstract: "Score predictions: COCO OKS-AP from a results file (as pycocotools does).")
+        abstract: "Score a checkpoint on a labelled set, or a COCO keypoint results file against its ground truth.",
+        discussion: """
+        sapiens evaluate --task T --checkpoint C --data D [--json FILE]
+            D is a folder of labelled HDF5 shards (e.g. from `sapiens synth`) or a labelled folder (images/, seg/,
+            masks/, depth/, normals/, annotations/person_keypoints.json). Pose: OKS-AP (COCO's 10 stats, top-down
+            on the ground-truth boxes) and PCK@0.05; seg: mIoU, per-class IoU, aAcc; depth: AbsRel, SqRel, RMSE,
+            RMSE-log, log10, SiLog, δ1-3 after per-image scale-and-shift alignment; normal: mean, median and
+            RMSE angle and % within 11.25/22.5/30°.
+        sapiens evaluate --task pose --gt GT.json --results RESULTS.json [--json FILE]
+            scores any model's COCO keypoint results as pycocotools does.
+        """)
 
-    @Option(help: "pose") var task = "pose"
-    @Option(help: "COCO keypoints ground-truth JSON.") var gt: String
-    @Option(help: "COCO keypoint results JSON (image_id, category_id, keypoints, score).") var results: String
+    @Option(help: "pose, seg, depth or normal.") var task = "pose"
+    @Option(help: "Task checkpoint (folder or model.safetensors) to evaluate on --data.") var checkpoint: String?
+    @Option(help: "Labelled evaluation set: a folder of .h5 shards, or a labelled folder.") var data: String?
+    @Option(help: "Evaluate only the first N images (0 = all).") var limit = 0
+    @Flag(inversion: .prefixedNo, help: "Pose: average with the mirrored input's heatmaps.") var flipTest = true
+    @Option(help: "Write ground truth | prediction PNGs here.") var visualize: String?
+    @Option(help: "How many prediction PNGs to write with --visualize.") var visualizations = 8
+    @Option(help: "COCO keypoints ground-truth JSON.") var gt: String?
+    @Option(help: "COCO keypoint results JSON (image_id, category_id, keypoints, score).") var results: String?
     @Option(help: "Also write the metrics as JSON to this file.") var json: String?
 
     func run() throws {
-        guard task == "pose" else { throw ValidationError("--gt/--results scoring is for --task pose") }
+        guard ["pose", "seg", "depth", "normal"].contains(task) else { throw ValidationError("--task must be pose, seg, depth or normal") }
         do {
-            let report = try KeypointEvaluator().evaluate(groundTruthFile: URL(fileURLWithPath: gt), resultsFile: URL(fileURLWithPath: results))
-            print(report.table)
-            if let json { try report.jsonData().write(to: URL(fileURLWithPath: json), options: .atomic) }
-        } catch { throw fail(error) }
+            if let gt, let results {
+                guard task == "pose" else { throw ValidationError("--gt/--results scoring is for --task pose") }
+                let report = try KeypointEvaluator().evaluate(groundTruthFile: URL(fileURLWithPath: gt), resultsFile: URL(fileURLWithPath: results))
+                print(report.table)
+                if let json { try report.jsonData().write(to: URL(fileURLWithPath: json), options: .atomic) }
+                return
+            }
+            guard let checkpoint, let data else {
+                throw ValidationError("give --checkpoint C --data D, or (pose) --gt GT.json --results RESULTS.json")
+            }
+            let model = try TaskModel.load(path: checkpoint)
+            guard model.config.task.rawValue == task else {
+                throw ValidationError("--task \(task) but \(checkpoint) is a \(model.config.task.rawValue) checkpoint")
+            }
+            let corpus = try EvaluationData.open(data, for: model.config)
+            var options = TaskEvaluator.Options()
+            options.limit = limit
+            options.flipTest = flipTest
+            options.visualizationDir = visualize
+            options.visualizations = visualize == nil ? 0 : visualizations
+            let bar = ProgressBar(total: limit > 0 ? min(limit, corpus.count) : corpus.count, label: "evaluate \(task)", unit: "img")
+            options.progress = { done, _ in bar.update(done) }
+            let e = try TaskEvaluator.evaluate(model: model, corpus: corpus, options: options)
+            print(e.table)
+            if let json { try e.jsonData().write(to: URL(fileURLWithPath: json), options: .atomic) }
+        } catch let e as ValidationError { throw e } catch { throw fail(error) }
     }
 }

@@ -36,8 +36,11 @@ final class HDF5File {
         return HDF5File(path: path, id: fid)
     }
 
+    /// Closing may happen on any thread (HDF5's error printing is per thread) and, for readers still held by
+    /// loader threads at process exit, after the library has already closed every file itself.
     func close() {
-        if id >= 0 { H5Fclose(id) }
+        HDF5File.quiet()
+        if id >= 0 && H5Iis_valid(id) > 0 { H5Fclose(id) }
         id = -1
     }
 

@@ -1,0 +1,193 @@
+import Foundation
+import NN
+import Tensor
+
+/// The four Sapiens tasks.
+public enum VisionTask: String, Codable, CaseIterable, Sendable {
+    case pose, seg, depth, normal
+
+    /// Deconvolutions of the Sapiens head for this task (each doubles H and W of the 1/16 feature map).
+    public var sapiensDeconvs: Int {
+        switch self {
+        case .pose: return 2
+        case .seg, .normal: return 3
+        case .depth: return 4
+        }
+    }
+
+    /// The Sapiens head (SAPIENS.md, "Heads"): pose 2×768 deconvs + 2×768 convs, seg/normal 3 + 3 × 768,
+    /// depth 4 × 384 + 2 × 384.
+    public func sapiensHead(outChannels: Int) -> HeadConfig {
+        switch self {
+        case .pose: return .pose(keypoints: outChannels)
+        case .seg: return .segmentation(classes: outChannels)
+        case .depth: return .depth
+        case .normal: return .normal
+        }
+    }
+
+    /// Checkpoint prefix of the head: Sapiens uses `head.` for pose and `decode_head.` for the dense tasks.
+    public var headPrefix: String { self == .pose ? "head" : "decode_head" }
+    public var finalLayerName: String { self == .pose ? "final_layer" : "conv_seg" }
+}
+
+/// Everything needed to rebuild a fine-tuned model: the backbone, the head, and what its outputs mean.
+/// Stored as JSON in the checkpoint's safetensors metadata (`task_model`).
+public struct TaskModelConfig: Codable, Equatable, Sendable {
+    public var task: VisionTask
+    /// No cls token; the input is imageHeight × imageWidth.
+    public var backbone: ViTConfig
+    public var head: HeadConfig
+    /// Keypoint schema (pose) or class set (seg) name, e.g. "coco17" or "sapiens28"; empty otherwise.
+    public var labels: String
+    /// Class or keypoint names, in output-channel order.
+    public var labelNames: [String]
+
+    public init(task: VisionTask, backbone: ViTConfig, head: HeadConfig, labels: String = "", labelNames: [String] = []) {
+        var b = backbone
+        b.clsToken = false
+        self.task = task; self.backbone = b; self.head = head; self.labels = labels; self.labelNames = labelNames
+    }
+
+    /// Height and width of the head's raw output for an imageHeight × imageWidth input.
+    public var headOutputSize: (height: Int, width: Int) {
+        (backbone.gridHeight * head.upsampling, backbone.gridWidth * head.upsampling)
+    }
+
+    /// The resolution losses and predictions use: heatmaps at the head's own resolution (input/4 for pose);
+    /// dense maps at the input resolution (upsampled bilinearly when the head stops short of it).
+    public var targetSize: (height: Int, width: Int) {
+        task == .pose ? headOutputSize : (backbone.imageHeight, backbone.imageWidth)
+    }
+
+    public func validate() throws {
+        let b = backbone
+        guard b.imageHeight % b.patchSize == 0, b.imageWidth % b.patchSize == 0 else {
+            throw ModelConfigError.invalid("input \(b.imageHeight)x\(b.imageWidth) is not a multiple of patch \(b.patchSize)")
+        }
+        guard b.width % b.heads == 0 else { throw ModelConfigError.invalid("width \(b.width) is not divisible by \(b.heads) heads") }
+        guard head.outChannels > 0 else { throw ModelConfigError.invalid("the head needs at least one output channel") }
+        switch task {
+        case .depth: guard head.outChannels == 1 else { throw ModelConfigError.invalid("depth heads output 1 channel, not \(head.outChannels)") }
+        case .normal: guard head.outChannels == 3 else { throw ModelConfigError.invalid("normal heads output 3 channels, not \(head.outChannels)") }
+        default: break
+        }
+        if task != .pose {
+            let (h, w) = headOutputSize
+            guard h <= b.imageHeight, w <= b.imageWidth else {
+                throw ModelConfigError.invalid("the head's \(h)x\(w) output exceeds the \(b.imageHeight)x\(b.imageWidth) input; use fewer deconvolutions")
+            }
+        }
+    }
+}
+
+public enum ModelConfigError: Error, CustomStringConvertible {
+    case invalid(String)
+    case notATaskCheckpoint(path: String, reason: String)
+    public var description: String {
+        switch self {
+        case let .invalid(r): return "invalid model configuration: \(r)"
+        case let .notATaskCheckpoint(p, r): return "\(p): not a task checkpoint: \(r)"
+        }
+    }
+}
+
+/// A ViT backbone (no cls token, learnable position table) with one Sapiens dense head.
+/// Parameter names follow Sapiens task checkpoints: `backbone.*` (official MAE names inside) and
+/// `head.*` (pose) or `decode_head.*` (seg, depth, normal).
+public final class TaskModel: Module {
+    public let config: TaskModelConfig
+    public let backbone: ViT
+    public let head: DenseHead
+
+    public init(_ config: TaskModelConfig, rng: RNG) {
+        self.config = config
+        backbone = ViT(config.backbone, learnablePosition: true, rng: rng)
+        head = DenseHead(inChannels: config.backbone.width, config: config.head, finalName: config.task.finalLayerName, rng: rng)
+    }
+
+    public var children: [(String, Module)] { [("backbone", backbone), (config.task.headPrefix, head)] }
+
+    /// The head's raw output: (N, out, h, w) at the head's resolution.
+    public func callAsFunction(_ imgs: Tensor) -> Tensor {
+        head(backbone.featureMap(backbone(imgs)))
+    }
+
+    /// What losses and predictions use, at `config.targetSize`: pose heatmaps (N, K, H/4, W/4), seg logits
+    /// (N, C, H, W), depth (N, 1, H, W), normals (N, 3, H, W) (not yet unit length).
+    public func predict(_ imgs: Tensor) -> Tensor {
+        let out = self(imgs)
+        let (h, w) = config.targetSize
+        return out.shape[2] == h && out.shape[3] == w ? out : out.resized(height: h, width: w, mode: .bilinear)
+    }
+
+    /// Feature maps (N, D, gh, gw) after each block in `blocks` (0-based; negative counts from the end),
+    /// and the final normed map, for users who want the backbone's features.
+    public func features(_ imgs: Tensor, blocks: [Int]) -> (final: Tensor, blocks: [Tensor]) {
+        let depth = config.backbone.depth
+        let wanted = blocks.map { $0 < 0 ? depth + $0 : $0 }
+        let (out, feats) = backbone.transformer(backbone.embed(imgs), featureBlocks: wanted)
+        let byIndex = Dictionary(uniqueKeysWithValues: zip(wanted.filter { (0..<depth).contains($0) }.sorted(), feats))
+        return (backbone.featureMap(out), wanted.compactMap { byIndex[$0] }.map { backbone.featureMap($0) })
+    }
+
+    // MARK: checkpoints
+
+    /// Metadata key holding the JSON `TaskModelConfig`.
+    public static let metadataKey = "task_model"
+
+    public func checkpointMetadata() -> [String: String] {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]
+        let json = (try? enc.encode(config)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return ["format": "pt", "framework": "sapiens-swift", "kind": "task", "task": config.task.rawValue, Self.metadataKey: json]
+    }
+
+    /// Reads the configuration stored in a task checkpoint (a `model.safetensors`, or a checkpoint folder).
+    public static func config(at path: String) throws -> TaskModelConfig {
+        let file = try SafeTensors.load(path: modelFile(path))
+        guard let json = file.metadata[metadataKey] else {
+            throw ModelConfigError.notATaskCheckpoint(path: modelFile(path), reason: "no '\(metadataKey)' entry in its metadata (is it an MAE pretraining checkpoint? use it with --init)")
+        }
+        do { return try JSONDecoder().decode(TaskModelConfig.self, from: Data(json.utf8)) } catch {
+            throw ModelConfigError.notATaskCheckpoint(path: modelFile(path), reason: "its '\(metadataKey)' metadata is not a valid configuration: \(error)")
+        }
+    }
+
+    /// Builds the model a task checkpoint describes and loads its weights (strict, shapes checked).
+    /// Backbone names may be official MAE names or Sapiens/mmpretrain names.
+    public static func load(path: String) throws -> TaskModel {
+        let cfg = try config(at: path)
+        try cfg.validate()
+        let model = TaskModel(cfg, rng: RNG(seed: 0))
+        try model.loadWeights(path: modelFile(path))
+        return model
+    }
+
+    /// Loads every tensor of a task checkpoint into this model (strict).
+    public func loadWeights(path: String) throws {
+        let file = try SafeTensors.load(path: path)
+        var tensors: [String: Tensor] = [:]
+        for name in file.names {
+            let mapped = name.hasPrefix("backbone.") ? "backbone." + CheckpointNames.officialName(name) : name
+            tensors[mapped] = try file.tensor(name)
+        }
+        try load(tensors, strict: true, source: path)
+    }
+
+    /// Initialises the backbone from a pretraining checkpoint (MAE names, Sapiens names, or another task
+    /// checkpoint's `backbone.`): the position table is resized to this grid and its cls row dropped;
+    /// decoder and head tensors are ignored.
+    public func initBackbone(from path: String) throws {
+        try CheckpointNames.loadBackbone(backbone, path: Self.modelFile(path))
+    }
+
+    /// A checkpoint folder stands for its `model.safetensors`.
+    public static func modelFile(_ path: String) -> String {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+            return (path as NSString).appendingPathComponent("model.safetensors")
+        }
+        return path
+    }
+}

@@ -1,0 +1,135 @@
+import Data
+import Foundation
+import Models
+import Tensor
+
+/// A dense prediction at the original image's resolution.
+public struct DensePrediction: Sendable {
+    public var task: VisionTask
+    public var width: Int, height: Int
+    /// seg: class ids (H·W).
+    public var classes: [UInt8]
+    /// depth: H·W relative depth (larger = farther, about 0…1 on the person); normal: H·W·3 unit normals (HWC).
+    public var values: [Float]
+}
+
+/// One person's keypoints in original image coordinates.
+public struct PersonKeypoints: Sendable, Equatable {
+    /// K × (x, y, score).
+    public var keypoints: [Float]
+    public var score: Float
+    public var box: PersonBox
+}
+
+/// Runs a task model on images of any size: letterboxed (dense tasks) or top-down cropped (pose) to the
+/// model's input, in batches, with results mapped back to the original pixels.
+public final class TaskPredictor {
+    public let model: TaskModel
+    public var normalization = Normalization.imagenet
+    /// Pose: average the heatmaps with those of the mirrored crop.
+    public var flipTest = true
+    public var batchSize = 8
+    /// Pose: box padding (as in training).
+    public var boxPadding = 1.25
+    /// Pose: the training heatmaps' Gaussian sigma (sets DARK's smoothing when decoding).
+    public var heatmapSigma: Float = 2
+    public let flipIndex: [Int]
+
+    public init(model: TaskModel, flipIndex: [Int]? = nil) {
+        self.model = model
+        let k = model.config.head.outChannels
+        if let f = flipIndex { self.flipIndex = f }
+        else if model.config.task == .pose, let schema = try? KeypointSchema.named(model.config.labels), schema.count == k { self.flipIndex = schema.flipIndex }
+        else { self.flipIndex = Array(0..<k) }
+    }
+
+    var inputWidth: Int { model.config.backbone.imageWidth }
+    var inputHeight: Int { model.config.backbone.imageHeight }
+    var padFill: [UInt8] { normalization.mean.map { UInt8(min(max($0.rounded(), 0), 255)) } }
+
+    /// Model outputs (no grad) for input-sized images, in batches of `batchSize`.
+    func forward(_ inputs: [Image]) -> [[Float]] {
+        var out: [[Float]] = []
+        for start in stride(from: 0, to: inputs.count, by: max(1, batchSize)) {
+            let chunk = Array(inputs[start..<min(inputs.count, start + max(1, batchSize))])
+            let t = Tensor.empty([chunk.count, 3, inputHeight, inputWidth])
+            let per = 3 * inputHeight * inputWidth
+            for (i, img) in chunk.enumerated() {
+                let f = (img.channels == 3 ? img : img.toRGB()).normalized(normalization)
+                f.data.withUnsafeBufferPointer { (t.ptr + i * per).update(from: $0.baseAddress!, count: per) }
+            }
+            let y = withNoGrad { model.predict(t) }
+            let each = y.count / chunk.count
+            for i in 0..<chunk.count { out.append(Array(UnsafeBufferPointer(start: y.ptr + i * each, count: each))) }
+        }
+        return out
+    }
+
+    /// Segmentation, depth or normals for each image, at its own size.
+    public func dense(_ images: [Image]) -> [DensePrediction] {
+        let task = model.config.task
+        precondition(task != .pose, "use pose(_:boxes:) for pose models")
+        let boxes = images.map { Letterbox(sourceWidth: $0.width, sourceHeight: $0.height, inputWidth: inputWidth, inputHeight: inputHeight) }
+        let outputs = forward(zip(images, boxes).map { $1.apply($0.channels == 3 ? $0 : $0.toRGB(), fill: padFill) })
+        return zip(zip(images, boxes), outputs).map { pair, raw in
+            let (img, lb) = pair
+            switch task {
+            case .seg:
+                return DensePrediction(task: task, width: img.width, height: img.height,
+                                       classes: lb.undoArgmax(planar: raw, channels: model.config.head.outChannels), values: [])
+            case .depth:
+                return DensePrediction(task: task, width: img.width, height: img.height, classes: [], values: lb.undo(planar: raw, channels: 1))
+            default:
+                let chw = lb.undo(planar: raw, channels: 3)
+                let n = img.width * img.height
+                var hwc = [Float](repeating: 0, count: 3 * n)
+                for p in 0..<n {
+                    let x = chw[p], y = chw[n + p], z = chw[2 * n + p]
+                    let len = max((x * x + y * y + z * z).squareRoot(), 1e-6)
+                    hwc[3 * p] = x / len; hwc[3 * p + 1] = y / len; hwc[3 * p + 2] = z / len
+                }
+                return DensePrediction(task: task, width: img.width, height: img.height, classes: [], values: hwc)
+            }
+        }
+    }
+
+    /// Keypoints of each person box (top-down); with no boxes, the whole image is one person.
+    public func pose(_ image: Image, boxes: [PersonBox]) -> [PersonKeypoints] {
+        precondition(model.config.task == .pose, "pose(_:boxes:) needs a pose model")
+        let rgb = image.channels == 3 ? image : image.toRGB()
+        let people = boxes.isEmpty ? [PersonBox(x: 0, y: 0, w: Float(image.width), h: Float(image.height), score: 1)] : boxes
+        let maps = people.map { Affine2D.topDown(box: $0, toWidth: inputWidth, toHeight: inputHeight, padding: boxPadding) }
+        let crops = maps.map { rgb.warped(by: $0, width: inputWidth, height: inputHeight, interpolation: .bilinear, fill: 0) }
+        let k = model.config.head.outChannels
+        let (hh, hw) = model.config.targetSize
+        var heatmaps = forward(crops)
+        if flipTest {
+            let mirrored = forward(crops.map { $0.flippedHorizontally() })
+            heatmaps = zip(heatmaps, mirrored).map { UDPHeatmap.mergeFlipped($0, $1, count: k, width: hw, height: hh, flipIndex: flipIndex) }
+        }
+        let codec = UDPHeatmap(inputWidth: inputWidth, inputHeight: inputHeight, heatmapWidth: hw, heatmapHeight: hh, sigma: heatmapSigma)
+        return zip(zip(people, maps), heatmaps).map { pair, hm in
+            let (box, map) = pair
+            let inv = map.inverse ?? .identity
+            var kp: [Float] = []
+            var scores: [Float] = []
+            for p in codec.decode(hm, count: k) {
+                let (x, y) = inv.apply(Double(p.x), Double(p.y))
+                kp += [Float(x), Float(y), p.score]
+                scores.append(p.score)
+            }
+            let confident = scores.filter { $0 > 0.2 }
+            let score = (confident.isEmpty ? 0 : confident.reduce(0, +) / Float(confident.count)) * box.score
+            return PersonKeypoints(keypoints: kp, score: score, box: box)
+        }
+    }
+
+    /// Backbone feature maps (D, gh, gw) of the letterboxed image after the given blocks (negative counts from
+    /// the end), for users who want features rather than a task output.
+    public func features(_ image: Image, blocks: [Int]) -> [Tensor] {
+        let lb = Letterbox(sourceWidth: image.width, sourceHeight: image.height, inputWidth: inputWidth, inputHeight: inputHeight)
+        let f = lb.apply(image.channels == 3 ? image : image.toRGB(), fill: padFill).normalized(normalization)
+        let t = Tensor(shape: [1, 3, inputHeight, inputWidth], data: f.data)
+        return withNoGrad { model.features(t, blocks: blocks).blocks }
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import Tensor
+import Training
+
+struct FinetuneCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "finetune",
+        abstract: "Fine-tune a pose, part-segmentation, depth or normal head on a backbone from a YAML recipe.",
+        discussion: """
+        --init takes an MAE pretraining checkpoint (a checkpoint folder or its model.safetensors, official MAE
+        or Sapiens/mmpretrain names; the position table is resized to the fine-tuning grid) or `scratch`.
+        The run folder gets recipe.yaml, metrics.jsonl, loss.svg, val.svg, val/step-N/ (metrics.json and
+        prediction PNGs) and checkpoints/step-N/ (model.safetensors, optimizer.safetensors, state.json).
+        """)
+
+    @Option(help: "pose, seg, depth or normal (must match the recipe's task; default: the recipe's).") var task: String?
+    @Option(help: "Recipe YAML (see recipes/).") var recipe: String
+    @Option(name: .customLong("init"), help: "Backbone checkpoint to start from, or `scratch`.") var initFrom: String
+    @Option(help: "Stop after this many steps (the schedule still follows the recipe's total_steps).") var steps: Int?
+    @Option(help: "Run folder (default runs/<recipe name>).") var out: String?
+    @Flag(help: "Continue from the newest checkpoint in the run folder.") var resume = false
+    @Option(help: "Where rendered synthetic corpora are cached.") var cache = "datasets/generated"
+
+    func run() throws {
+        if let w = BLAS.coreTypeWarning() { FileHandle.standardError.write(Data((w + "\n").utf8)) }
+        do {
+            let r = try FineTuneRecipe.load(path: recipe)
+            if let task, task != r.task {
+                throw ValidationError("--task \(task) but \(recipe) is a \(r.task) recipe")
+            }
+            if initFrom != "scratch" && !FileManager.default.fileExists(atPath: initFrom) {
+                throw ValidationError("--init \(initFrom): no such checkpoint (pass a checkpoint folder, a .safetensors file, or `scratch`)")
+            }
+            let text = try String(contentsOfFile: recipe, encoding: .utf8)
+            let trainer = FineTuner(recipe: r, recipeText: text, outDir: out ?? "runs/\(r.name)", initFrom: initFrom == "scratch" ? nil : initFrom, steps: steps)
+            trainer.cacheDir = cache
+            let s = try trainer.run(resume: resume)
+            print("fine-tuned \(r.task) for \(s.steps) steps in \(String(format: "%.0f", s.seconds)) s: loss \(s.firstLoss.map { String(format: "%.4f", $0) } ?? "-") → \(s.lastLoss.map { String(format: "%.4f", $0) } ?? "-")")
+            if let e = s.evaluation { print(e.table) }
+            print("run folder: \(s.outDir)  (metrics.jsonl, loss.svg, val.svg, val/, checkpoints/)")
+            if let c = s.checkpoint { print("checkpoint: \(c)") }
+        } catch let e as ValidationError { throw e } catch { throw fail(error) }
+    }
+}
