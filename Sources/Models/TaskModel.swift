@@ -126,8 +126,9 @@ public final class TaskModel: Module {
     public func features(_ imgs: Tensor, blocks: [Int]) -> (final: Tensor, blocks: [Tensor]) {
         let depth = config.backbone.depth
         let wanted = blocks.map { $0 < 0 ? depth + $0 : $0 }
-        let (out, feats) = backbone.transformer(backbone.embed(imgs), featureBlocks: wanted)
-        let byIndex = Dictionary(uniqueKeysWithValues: zip(wanted.filter { (0..<depth).contains($0) }.sorted(), feats))
+        let unique = Array(Set(wanted.filter { (0..<depth).contains($0) })).sorted()
+        let (out, feats) = backbone.transformer(backbone.embed(imgs), featureBlocks: unique)
+        let byIndex = Dictionary(uniqueKeysWithValues: zip(unique, feats))
         return (backbone.featureMap(out), wanted.compactMap { byIndex[$0] }.map { backbone.featureMap($0) })
     }
 

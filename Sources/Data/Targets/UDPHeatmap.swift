@@ -81,8 +81,9 @@ public struct UDPHeatmap: Sendable, Equatable {
     /// negative definite (a flat or saddle-shaped peak), and clamped to half a pixel.
     static func darkOffset(_ map: [Float], width W: Int, height H: Int, at x: Int, _ y: Int, sigma: Float) -> (Float, Float)? {
         guard x >= 1, y >= 1, x < W - 1, y < H - 1 else { return nil }
-        // Smooth a small window around the peak only (the Taylor step needs the 3×3 neighbourhood).
-        let r = max(1, Int((2 * sigma).rounded(.up)))
+        // Smooth a small window around the peak only (the Taylor step needs the 3×3 neighbourhood). Near the
+        // border the window shrinks, since padding by repeating edge values would pull the peak outwards.
+        let r = max(0, min(Int(sigma.rounded(.up)), x - 1, y - 1, W - 2 - x, H - 2 - y))
         var kernel = (-r...r).map { Foundation.exp(-Float($0 * $0) / (2 * sigma * sigma)) }
         let ks = kernel.reduce(0, +)
         kernel = kernel.map { $0 / ks }

@@ -1,0 +1,148 @@
+import Data
+import Foundation
+import Models
+import Tensor
+import Training
+import XCTest
+
+/// A micro fine-tuning recipe: a 2-block 32-wide ViT at 32x24 on a 48-image synthetic corpus.
+func microFineTuneRecipe(task: String, steps: Int = 30, lr: Double = 3e-3, extra: String = "") -> String {
+    let head: String
+    switch task {
+    case "pose": head = "head_deconvs: 2, head_convs: 1"
+    case "depth": head = "head_deconvs: 3, head_convs: 1"
+    default: head = "head_deconvs: 2, head_convs: 1"
+    }
+    return """
+    name: micro-\(task)
+    task: \(task)
+    seed: 5
+    model: {encoder: tiny, width: 32, depth: 2, heads: 2, image_height: 32, image_width: 24, patch_size: 8, head: custom, head_width: 16, \(head)}
+    data: {source: synthetic, synthetic_images: 48, synthetic_val_images: 8, synthetic_height: 64, synthetic_width: 48, synthetic_people: "1-1", heatmap_sigma: 1.0, min_keypoints: 1}
+    optim: {batch_size: 8, lr: \(lr), warmup_steps: 3, total_steps: \(steps)}
+    eval: {every: 0, visualizations: 2}
+    run: {checkpoint_every: 5, keep_checkpoints: 2, log_every: 5}
+    \(extra)
+    """
+}
+
+final class FineTuneTests: XCTestCase {
+    func run(_ task: String, steps: Int, dir: String, initFrom: String? = nil, lr: Double = 3e-3) throws -> FineTuneSummary {
+        let text = microFineTuneRecipe(task: task, steps: steps, lr: lr)
+        let recipe = try StrictYAML.decode(FineTuneRecipe.self, defaults: FineTuneRecipe(), yaml: text, path: "micro-\(task).yaml")
+        try recipe.validate(path: "micro-\(task).yaml")
+        let t = FineTuner(recipe: recipe, recipeText: text, outDir: dir + "/\(task)", initFrom: initFrom)
+        t.cacheDir = dir + "/cache"
+        t.showProgress = false
+        return try t.run(resume: false)
+    }
+
+    func testEveryTaskTrainsValidatesAndWritesALoadableCheckpoint() throws {
+        let dir = scratchDir("ft-all")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for task in ["pose", "seg", "depth", "normal"] {
+            let s = try run(task, steps: 10, dir: dir)
+            XCTAssertEqual(s.steps, 10, task)
+            let e = try XCTUnwrap(s.evaluation, "\(task): validation at the end")
+            XCTAssertEqual(e.images, 8)
+            XCTAssertTrue(e.headlineValue.isFinite, task)
+            let ckpt = try XCTUnwrap(s.checkpoint)
+            let model = try TaskModel.load(path: ckpt)
+            XCTAssertEqual(model.config.task.rawValue, task)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/\(task)/val/step-0000010/val-001.png"), "\(task): prediction PNGs")
+            XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/\(task)/val.svg"))
+            let recs = MetricsLog.read(path: dir + "/\(task)/metrics.jsonl")
+            XCTAssertEqual(recs.filter { $0["kind"] as? String == "val" }.count, 1)
+        }
+    }
+
+    func testSegLossDropsAndBeatsTheUntrainedModel() throws {
+        let dir = scratchDir("ft-seg")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let s = try run("seg", steps: 60, dir: dir, lr: 5e-3)
+        let l = losses(dir + "/seg")
+        let first = l.prefix(5).reduce(0, +) / 5, last = l.suffix(5).reduce(0, +) / 5
+        XCTAssertLessThan(last, first * 0.8, "loss \(first) -> \(last)")
+        let untrained = try run("seg", steps: 1, dir: dir + "/u", lr: 1e-9)
+        XCTAssertGreaterThan(s.evaluation!.metrics["aAcc"]!, untrained.evaluation!.metrics["aAcc"]!, "training must beat the untrained model")
+    }
+
+    func testPretrainedBackboneIsLoadedIntoTheFineTune() throws {
+        let dir = scratchDir("ft-init")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // A 2-step MAE run of the same backbone shape gives the checkpoint to start from.
+        let text = microRecipe(steps: 2)
+        let pre = try StrictYAML.decode(PretrainRecipe.self, defaults: PretrainRecipe(), yaml: text, path: "micro.yaml")
+        let p = MAEPretrainer(recipe: pre, recipeText: text, outDir: dir + "/pre")
+        p.cacheDir = dir + "/cache"; p.showProgress = false
+        let ck = try XCTUnwrap(try p.run(resume: false).checkpoint)
+        let s = try run("seg", steps: 1, dir: dir, initFrom: ck, lr: 1e-12)
+        let tuned = try TaskModel.load(path: try XCTUnwrap(s.checkpoint))
+        let mae = try Checkpoints.loadTensors(ck + "/model.safetensors")
+        // With a vanishing lr the fine-tuned block weights are the pretrained ones.
+        XCTAssertEqual(tuned.backbone.blocks[1].attn.qkv.weight.toArray(), mae["blocks.1.attn.qkv.weight"]!.toArray())
+    }
+
+    /// Kills a real `sapiens finetune` with SIGKILL after a checkpoint, resumes, and requires the uninterrupted
+    /// run's losses bit for bit.
+    func testKilledFineTuneResumesExactly() throws {
+        let exe = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".build/release/sapiens").path
+        guard FileManager.default.isExecutableFile(atPath: exe) else {
+            return XCTFail("this test needs the release binary at \(exe); run `swift build -c release` first (scripts/test does)")
+        }
+        let dir = scratchDir("ft-resume")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let recipe = dir + "/micro.yaml"
+        try microFineTuneRecipe(task: "pose", steps: 30).write(toFile: recipe, atomically: true, encoding: .utf8)
+        func launch(_ out: String, resume: Bool) throws -> Process {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: exe)
+            p.arguments = ["finetune", "--task", "pose", "--recipe", recipe, "--init", "scratch", "--out", out, "--cache", dir + "/cache"] + (resume ? ["--resume"] : [])
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            return p
+        }
+        let straight = try launch(dir + "/a", resume: false)
+        straight.waitUntilExit()
+        XCTAssertEqual(straight.terminationStatus, 0)
+        let victim = try launch(dir + "/b", resume: false)
+        let deadline = Date().addingTimeInterval(120)
+        while !FileManager.default.fileExists(atPath: dir + "/b/checkpoints/step-0000010/state.json") && Date() < deadline && victim.isRunning {
+            usleep(10_000)
+        }
+        XCTAssertTrue(victim.isRunning, "the run finished before it could be killed")
+        kill(victim.processIdentifier, SIGKILL)
+        victim.waitUntilExit()
+        XCTAssertLessThan(losses(dir + "/b").count, 30)
+        let resumed = try launch(dir + "/b", resume: true)
+        resumed.waitUntilExit()
+        XCTAssertEqual(resumed.terminationStatus, 0)
+        let a = losses(dir + "/a"), b = losses(dir + "/b")
+        XCTAssertEqual(a.count, 30)
+        XCTAssertEqual(a, b, "resumed losses differ from the uninterrupted run")
+    }
+
+    func testShippedFineTuneRecipesLoad() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let files = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("recipes").path)
+            .filter { ["pose-", "seg-", "depth-", "normal-"].contains(where: $0.hasPrefix) }
+        XCTAssertGreaterThanOrEqual(files.count, 8, "a CPU and a Sapiens-0.3B recipe per task: \(files)")
+        for f in files {
+            let r = try FineTuneRecipe.load(path: root.appendingPathComponent("recipes/" + f).path)
+            XCTAssertTrue(f.hasPrefix(r.task + "-"), f)
+        }
+    }
+
+    func testRecipeErrorsNameTheField() {
+        XCTAssertThrowsError(try StrictYAML.decode(FineTuneRecipe.self, defaults: FineTuneRecipe(), yaml: "optim: {layer_decy: 0.9}", path: "r.yaml")) {
+            XCTAssertTrue("\($0)".contains("optim.layer_decy"), "\($0)")
+        }
+        var r = FineTuneRecipe()
+        r.task = "pose"; r.model.keypoints = "coco18"
+        XCTAssertThrowsError(try r.validate(path: "r.yaml")) { XCTAssertTrue("\($0)".contains("model.keypoints"), "\($0)") }
+        r = FineTuneRecipe(); r.model.image_height = 100
+        XCTAssertThrowsError(try r.validate(path: "r.yaml")) { XCTAssertTrue("\($0)".contains("model.image_height"), "\($0)") }
+    }
+}
