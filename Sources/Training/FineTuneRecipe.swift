@@ -2,6 +2,7 @@ import Data
 import Foundation
 import Models
 import NN
+import Yams
 
 /// A fine-tuning run of one head on a backbone, as written in `recipes/<task>-*.yaml`. Field names are
 /// snake_case in YAML; unknown fields are an error and missing ones take these defaults.
@@ -22,7 +23,7 @@ public struct FineTuneRecipe: Codable, Equatable {
         public var head_convs = -1
         /// Pose: keypoint schema (coco17, coco_wholebody133, goliath308).
         public var keypoints = "coco17"
-        /// Seg: class set (sapiens28, lip20).
+        /// Seg: class set (sapiens28, lip20), or a JSON file of your own classes ({"classes": [...], "palette_rgb": [...], "flip_pairs": [...]}).
         public var classes = "sapiens28"
     }
     public struct DataSection: Codable, Equatable {
@@ -113,11 +114,15 @@ public struct FineTuneRecipe: Codable, Equatable {
 
     public init() {}
 
-    public static func load(path: String) throws -> FineTuneRecipe {
-        let r = try StrictYAML.load(FineTuneRecipe.self, defaults: FineTuneRecipe(), path: path)
+    /// `overrides` are `field=value` assignments applied over the file (e.g. `optim.total_steps=300`).
+    public static func load(path: String, overrides: [String] = []) throws -> FineTuneRecipe {
+        let r = try StrictYAML.load(FineTuneRecipe.self, defaults: FineTuneRecipe(), path: path, overrides: overrides)
         try r.validate(path: path)
         return r
     }
+
+    /// The recipe as YAML, every field spelled out (what a run with overrides actually used).
+    public func yaml() throws -> String { try YAMLEncoder().encode(self) }
 
     public var visionTask: VisionTask { VisionTask(rawValue: task) ?? .seg }
 
@@ -161,7 +166,9 @@ public struct FineTuneRecipe: Codable, Equatable {
         switch model.classes {
         case "sapiens28": return .sapiens28
         case "lip20": return .lip20
-        default: throw RecipeError.badValue(path: path, field: "model.classes", reason: "sapiens28 or lip20")
+        case let file where file.hasSuffix(".json"):
+            do { return try SegClasses.read(path: file) } catch { throw RecipeError.badValue(path: path, field: "model.classes", reason: "\(error)") }
+        default: throw RecipeError.badValue(path: path, field: "model.classes", reason: "sapiens28, lip20, or a class-list .json file")
         }
     }
 

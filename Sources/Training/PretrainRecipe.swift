@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import Yams
 
 /// A pretraining run, as written in `recipes/*.yaml`. Field names are snake_case in YAML.
 public struct PretrainRecipe: Codable, Equatable {
@@ -59,8 +60,9 @@ public struct PretrainRecipe: Codable, Equatable {
 
     public init() {}
 
-    public static func load(path: String) throws -> PretrainRecipe {
-        let r = try StrictYAML.load(PretrainRecipe.self, defaults: PretrainRecipe(), path: path)
+    /// `overrides` are `field=value` assignments applied over the file (e.g. `optim.total_steps=300`).
+    public static func load(path: String, overrides: [String] = []) throws -> PretrainRecipe {
+        let r = try StrictYAML.load(PretrainRecipe.self, defaults: PretrainRecipe(), path: path, overrides: overrides)
         try r.validate(path: path)
         return r
     }
@@ -81,6 +83,9 @@ public struct PretrainRecipe: Codable, Equatable {
         guard optim.batch_size > 0, optim.accumulation_steps > 0, optim.total_steps > 0 else { throw bad("optim", "batch_size, accumulation_steps and total_steps must be positive") }
         guard run.checkpoint_every > 0, run.keep_checkpoints > 0, run.log_every > 0 else { throw bad("run", "checkpoint_every, keep_checkpoints and log_every must be positive") }
     }
+
+    /// The recipe as YAML, every field spelled out (what a run with overrides actually used).
+    public func yaml() throws -> String { try YAMLEncoder().encode(self) }
 
     public var encoderConfig: ViTConfig {
         var c = ViTConfig.presets[model.encoder] ?? .tiny

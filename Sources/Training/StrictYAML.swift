@@ -24,9 +24,10 @@ public enum RecipeError: Error, CustomStringConvertible {
 /// How: the default recipe is encoded to a key tree, the user's YAML is laid over it (rejecting
 /// keys the tree lacks), and the merged tree is decoded.
 public enum StrictYAML {
-    public static func decode<T: Codable>(_ type: T.Type, defaults: T, yaml text: String, path: String) throws -> T {
-        let loaded: Any?
+    public static func decode<T: Codable>(_ type: T.Type, defaults: T, yaml text: String, path: String, overrides: [String] = []) throws -> T {
+        var loaded: Any?
         do { loaded = try Yams.load(yaml: text) } catch { throw RecipeError.invalidYAML(path: path, reason: "\(error)") }
+        for o in overrides { loaded = try override(loaded, with: o, path: path) }
         let base = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(defaults))
         let merged: Any
         if let user = loaded {
@@ -44,12 +45,32 @@ public enum StrictYAML {
         }
     }
 
-    public static func load<T: Codable>(_ type: T.Type, defaults: T, path: String) throws -> T {
+    /// Applies one `dotted.field=value` override (mmengine's --cfg-options), the value read as YAML.
+    static func override(_ tree: Any?, with assignment: String, path: String) throws -> Any {
+        guard let eq = assignment.firstIndex(of: "="), eq != assignment.startIndex else {
+            throw RecipeError.badValue(path: path, field: assignment, reason: "an override is field=value, e.g. optim.total_steps=300")
+        }
+        let keys = assignment[..<eq].split(separator: ".").map(String.init)
+        let valueText = String(assignment[assignment.index(after: eq)...])
+        let value: Any
+        do { value = try Yams.load(yaml: valueText) ?? valueText } catch {
+            throw RecipeError.badValue(path: path, field: keys.joined(separator: "."), reason: "value '\(valueText)' is not valid YAML: \(error)")
+        }
+        func set(_ node: Any?, _ rest: ArraySlice<String>) -> Any {
+            guard let k = rest.first else { return value }
+            var d = node as? [String: Any] ?? [:]
+            d[k] = set(d[k], rest.dropFirst())
+            return d
+        }
+        return set(tree, keys[...])
+    }
+
+    public static func load<T: Codable>(_ type: T.Type, defaults: T, path: String, overrides: [String] = []) throws -> T {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
             throw RecipeError.unreadable(path: path, reason: (error as NSError).localizedDescription)
         }
-        return try decode(type, defaults: defaults, yaml: text, path: path)
+        return try decode(type, defaults: defaults, yaml: text, path: path, overrides: overrides)
     }
 
     static func overlay(_ user: Any, on base: Any, field: String, path: String) throws -> Any {

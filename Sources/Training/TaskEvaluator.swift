@@ -183,7 +183,7 @@ public enum TaskEvaluator {
         let w = s.width, h = s.height
         switch p.task {
         case .seg:
-            let palette = model.config.labels == SegClasses.lip20.name ? SegClasses.lip20.palette : SegClasses.sapiens28.palette
+            let palette = SegClasses.named(model.config.labels, names: model.config.labelNames).palette
             return [Visualize.parts(s.seg ?? [], width: w, height: h, palette: palette), Visualize.parts(p.classes, width: w, height: h, palette: palette)]
         case .depth:
             let valid = (0..<(w * h)).map { i in (s.depth?[i] ?? 0) > 0 }
@@ -206,7 +206,7 @@ public enum EvaluationData {
     /// A folder with `images/` is a labelled folder; otherwise a folder of `.h5` shards.
     public static func open(_ path: String, for config: TaskModelConfig) throws -> LabelledCorpus {
         let labels = LabelSpec(schema: config.task == .pose ? try KeypointSchema.named(config.labels) : nil,
-                               classes: config.task == .seg ? (config.labels == SegClasses.lip20.name ? .lip20 : .sapiens28) : nil)
+                               classes: config.task == .seg ? SegClasses.named(config.labels, names: config.labelNames) : nil)
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else {
             throw DataError.invalidArgument("\(path): not a folder (expected .h5 shards or images/ + labels)")

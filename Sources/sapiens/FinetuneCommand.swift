@@ -17,6 +17,8 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "pose, seg, depth or normal (must match the recipe's task; default: the recipe's).") var task: String?
     @Option(help: "Recipe YAML (see recipes/).") var recipe: String
     @Option(name: .customLong("init"), help: "Backbone checkpoint to start from, or `scratch`.") var initFrom: String
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a recipe field, e.g. --set optim.total_steps=300 (repeatable).", valueName: "field=value"))
+    var overrides: [String] = []
     @Option(help: "Stop after this many steps (the schedule still follows the recipe's total_steps).") var steps: Int?
     @Option(help: "Run folder (default runs/<recipe name>).") var out: String?
     @Flag(help: "Continue from the newest checkpoint in the run folder.") var resume = false
@@ -25,14 +27,15 @@ struct FinetuneCommand: ParsableCommand {
     func run() throws {
         if let w = BLAS.coreTypeWarning() { FileHandle.standardError.write(Data((w + "\n").utf8)) }
         do {
-            let r = try FineTuneRecipe.load(path: recipe)
+            let r = try FineTuneRecipe.load(path: recipe, overrides: overrides)
             if let task, task != r.task {
                 throw ValidationError("--task \(task) but \(recipe) is a \(r.task) recipe")
             }
             if initFrom != "scratch" && !FileManager.default.fileExists(atPath: initFrom) {
                 throw ValidationError("--init \(initFrom): no such checkpoint (pass a checkpoint folder, a .safetensors file, or `scratch`)")
             }
-            let text = try String(contentsOfFile: recipe, encoding: .utf8)
+            let text = overrides.isEmpty ? try String(contentsOfFile: recipe, encoding: .utf8)
+                : "# \(recipe) with --set \(overrides.joined(separator: " --set "))\n" + (try r.yaml())
             let trainer = FineTuner(recipe: r, recipeText: text, outDir: out ?? "runs/\(r.name)", initFrom: initFrom == "scratch" ? nil : initFrom, steps: steps)
             trainer.cacheDir = cache
             let s = try trainer.run(resume: resume)

@@ -9,6 +9,8 @@ struct PretrainCommand: ParsableCommand {
         abstract: "MAE-pretrain a ViT backbone from a YAML recipe (progress bar, metrics.jsonl, loss plot, reconstructions, checkpoints).")
 
     @Option(help: "Recipe YAML (see recipes/).") var recipe: String
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a recipe field, e.g. --set optim.total_steps=300 (repeatable).", valueName: "field=value"))
+    var overrides: [String] = []
     @Option(help: "Stop after this many steps (the schedule still follows the recipe's total_steps).") var steps: Int?
     @Option(help: "Run folder (default runs/<recipe name>).") var out: String?
     @Flag(help: "Continue from the newest checkpoint in the run folder.") var resume = false
@@ -17,8 +19,9 @@ struct PretrainCommand: ParsableCommand {
     func run() throws {
         if let w = BLAS.coreTypeWarning() { FileHandle.standardError.write(Data((w + "\n").utf8)) }
         do {
-            let r = try PretrainRecipe.load(path: recipe)
-            let text = try String(contentsOfFile: recipe, encoding: .utf8)
+            let r = try PretrainRecipe.load(path: recipe, overrides: overrides)
+            let text = overrides.isEmpty ? try String(contentsOfFile: recipe, encoding: .utf8)
+                : "# \(recipe) with --set \(overrides.joined(separator: " --set "))\n" + (try r.yaml())
             let trainer = MAEPretrainer(recipe: r, recipeText: text, outDir: out ?? "runs/\(r.name)", steps: steps)
             trainer.cacheDir = cache
             let s = try trainer.run(resume: resume)

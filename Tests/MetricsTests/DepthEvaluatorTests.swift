@@ -61,3 +61,24 @@ final class DepthEvaluatorTests: XCTestCase {
         assertClose(try ScaleShift.fitScale(prediction: [0.5], target: [2.0]).scale, 4, "single-point scale")
     }
 }
+
+final class MetricDepthTests: XCTestCase {
+    func testPointsAndMapsRecoverAKnownAffineMap() throws {
+        // True depth = 2.5 + 0.6 * relative.
+        let rel: [Float] = (0..<12).map { Float($0) / 11 }
+        let metres = rel.map { 2.5 + 0.6 * $0 }
+        let fromMap = try MetricDepth.fit(prediction: rel, reference: metres)
+        XCTAssertEqual(fromMap.scale, 0.6, accuracy: 1e-5)
+        XCTAssertEqual(fromMap.shift, 2.5, accuracy: 1e-5)
+        let pts = [MetricDepth.Point(x: 1, y: 0, metres: Double(metres[1])), MetricDepth.Point(x: 2, y: 2, metres: Double(metres[10]))]
+        let fromPoints = try MetricDepth.fit(prediction: rel, width: 4, points: pts)
+        XCTAssertEqual(fromPoints.scale, 0.6, accuracy: 1e-5)
+        XCTAssertEqual(fromPoints.shift, 2.5, accuracy: 1e-5)
+        // One known distance: that pixel lands exactly on it; the scale is the assumed span.
+        let one = try MetricDepth.fit(prediction: rel, width: 4, points: [MetricDepth.Point(x: 3, y: 1, metres: 3.0)], span: 0.5)
+        XCTAssertEqual(one.scale * Double(rel[7]) + one.shift, 3.0, accuracy: 1e-9)
+        XCTAssertEqual(one.scale, 0.5)
+        XCTAssertThrowsError(try MetricDepth.fit(prediction: rel, width: 4, points: [MetricDepth.Point(x: 9, y: 0, metres: 1)]))
+        XCTAssertThrowsError(try MetricDepth.fit(prediction: rel, width: 4, points: []))
+    }
+}

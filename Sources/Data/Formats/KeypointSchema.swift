@@ -1,3 +1,5 @@
+import Foundation
+
 /// A keypoint set: names, left/right flip pairs, COCO OKS sigmas and skeleton (0-based), from the bundled schemas.
 public struct KeypointSchema: Sendable {
     public let name: String
@@ -79,19 +81,51 @@ public struct SegClasses: Sendable {
 
     static func load(_ key: String) throws -> SegClasses {
         let j = JSONPath(file: "Resources/seg_classes.json")
-        let s = try j.dict(try BundledJSON.object("seg_classes")[key], key)
-        let names = try j.array(s["classes"], "\(key).classes").enumerated().map { try j.string($0.element, "\(key).classes[\($0.offset)]") }
-        let palette: [[UInt8]] = try (s["palette_rgb"].map { try j.array($0, "\(key).palette_rgb") } ?? []).enumerated().map { i, rgb in
-            try j.numbers(rgb, "\(key).palette_rgb[\(i)]").map { UInt8(max(0, min(255, $0))) }
+        return try parse(try j.dict(try BundledJSON.object("seg_classes")[key], key), name: key, json: j, at: key)
+    }
+
+    /// A user's class list: a JSON object with `classes` (names in id order) and optionally `palette_rgb`
+    /// ([[r, g, b], …]) and `flip_pairs` ([[left, right], …]). The class set is named after the file.
+    public static func read(path: String) throws -> SegClasses {
+        let j = JSONPath(file: path)
+        let s = try j.dict(try JSONPath.load(path: path), "top level")
+        let c = try parse(s, name: ((path as NSString).lastPathComponent as NSString).deletingPathExtension, json: j, at: "")
+        guard (1...255).contains(c.count) else { throw j.fail("classes", "\(c.count) classes; expected 1 to 255 (255 is ignore)") }
+        return c
+    }
+
+    static func parse(_ s: [String: Any], name: String, json j: JSONPath, at: String) throws -> SegClasses {
+        let key = at.isEmpty ? "" : at + "."
+        let names = try j.array(s["classes"], "\(key)classes").enumerated().map { try j.string($0.element, "\(key)classes[\($0.offset)]") }
+        let palette: [[UInt8]] = try (s["palette_rgb"].map { try j.array($0, "\(key)palette_rgb") } ?? []).enumerated().map { i, rgb in
+            try j.numbers(rgb, "\(key)palette_rgb[\(i)]").map { UInt8(max(0, min(255, $0))) }
         }
-        let pairs = try j.intPairs(s["flip_pairs"], "\(key).flip_pairs")
+        if !palette.isEmpty, palette.count != names.count || palette.contains(where: { $0.count != 3 }) {
+            throw j.fail("\(key)palette_rgb", "needs one [r, g, b] per class (\(names.count))")
+        }
+        let pairs = try s["flip_pairs"].map { try j.intPairs($0, "\(key)flip_pairs") } ?? []
         var flip = (0..<256).map { UInt8($0) }
         for (a, b) in pairs {
-            guard names.indices.contains(a), names.indices.contains(b) else { throw j.fail(key, "flip pair (\(a), \(b)) out of range") }
+            guard names.indices.contains(a), names.indices.contains(b) else { throw j.fail("\(key)flip_pairs", "pair (\(a), \(b)) out of range") }
             flip[a] = UInt8(b)
             flip[b] = UInt8(a)
         }
-        return SegClasses(name: key, names: names, palette: palette, flipPairs: pairs, flipMap: flip)
+        return SegClasses(name: name, names: names, palette: palette, flipPairs: pairs, flipMap: flip)
+    }
+
+    /// The class set a model was trained on, from its recorded name and class names: the bundled sets by name,
+    /// otherwise the names with a generated palette (no flip pairs).
+    public static func named(_ name: String, names: [String]) -> SegClasses {
+        if name == sapiens28.name || (name.isEmpty && names.count == sapiens28.count) { return sapiens28 }
+        if name == lip20.name { return lip20 }
+        let palette = names.indices.map { i -> [UInt8] in
+            if i == 0 { return [0, 0, 0] }
+            let h = (Double(i) * 0.618_033_988_75).truncatingRemainder(dividingBy: 1) * 6
+            let f = h - h.rounded(.down), q = UInt8(255 * (1 - f)), t = UInt8(255 * f)
+            switch Int(h) { case 0: return [255, t, 0]; case 1: return [q, 255, 0]; case 2: return [0, 255, t]
+                            case 3: return [0, q, 255]; case 4: return [t, 0, 255]; default: return [255, 0, q] }
+        }
+        return SegClasses(name: name, names: names, palette: palette, flipPairs: [], flipMap: (0..<256).map { UInt8($0) })
     }
 
     /// Colours a class-id map with the palette (ignore and unknown ids become black), for visualisation.
