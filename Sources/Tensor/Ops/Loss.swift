@@ -25,38 +25,59 @@ extension Tensor {
         let N = shape[0], C = shape[1], S = count / (N * C)
         precondition(target.count == N * S, "crossEntropy targets \(target.shape) do not match logits \(shape)")
         if let weight { precondition(weight.count == C, "crossEntropy: \(weight.count) weights for \(C) classes") }
+        for t in target.data where t != ignoreIndex { precondition(t >= 0 && t < C, "crossEntropy target \(t) outside 0..<\(C)") }
         let logits = self
         let probs = Tensor.empty(shape)
-        var total = 0.0, wsum = 0.0
-        for n in 0..<N {
-            for s in 0..<S {
-                let base = n * C * S + s
-                var mx = -Float.infinity
-                for c in 0..<C { mx = max(mx, logits.ptr[base + c * S]) }
-                var z: Float = 0
-                for c in 0..<C { let e = Foundation.exp(logits.ptr[base + c * S] - mx); probs.ptr[base + c * S] = e; z += e }
-                for c in 0..<C { probs.ptr[base + c * S] /= z }
-                let t = target.data[n * S + s]
-                if t == ignoreIndex { continue }
-                precondition(t >= 0 && t < C, "crossEntropy target \(t) outside 0..<\(C)")
-                let wt = Double(weight?[t] ?? 1)
-                let logp = Double(logits.ptr[base + t * S] - mx) - Foundation.log(Double(z))
-                total -= wt * logp
-                wsum += wt
+        // Per sample: classes are planes of S contiguous values, so every pass below is a contiguous loop.
+        var totals = [Double](repeating: 0, count: N), wsums = [Double](repeating: 0, count: N)
+        totals.withUnsafeMutableBufferPointer { tot in
+            wsums.withUnsafeMutableBufferPointer { ws in
+                let totP = tot.baseAddress!, wsP = ws.baseAddress!
+                parallelFor(N) { n in
+                    let base = n * C * S
+                    let x = logits.ptr + base, p = probs.ptr + base
+                    var mx = [Float](repeating: -.infinity, count: S), z = [Float](repeating: 0, count: S)
+                    for c in 0..<C { let row = x + c * S; for s in 0..<S { mx[s] = Swift.max(mx[s], row[s]) } }
+                    for c in 0..<C {
+                        let row = x + c * S, out = p + c * S
+                        for s in 0..<S { out[s] = row[s] - mx[s] }
+                        sk_exp(out, out, S)
+                        for s in 0..<S { z[s] += out[s] }
+                    }
+                    let inv = z.map { 1 / $0 }
+                    for c in 0..<C { let out = p + c * S; for s in 0..<S { out[s] *= inv[s] } }
+                    var total = 0.0, wsum = 0.0
+                    for s in 0..<S {
+                        let t = target.data[n * S + s]
+                        if t == ignoreIndex { continue }
+                        let wt = Double(weight?[t] ?? 1)
+                        total -= wt * (Double(x[t * S + s] - mx[s]) - Foundation.log(Double(z[s])))
+                        wsum += wt
+                    }
+                    totP[n] = total
+                    wsP[n] = wsum
+                }
             }
         }
+        let total = totals.reduce(0, +), wsum = wsums.reduce(0, +)
         let out = Tensor.scalar(wsum > 0 ? Float(total / wsum) : 0)
         return Tensor.record(out, [logits]) { g in
             let gx = Tensor.zeros(logits.shape)
             guard wsum > 0 else { return [gx] }
             let k = g.ptr[0] / Float(wsum)
-            for n in 0..<N {
+            parallelFor(N) { n in
+                let base = n * C * S
+                let wk = (0..<S).map { s -> Float in
+                    let t = target.data[n * S + s]
+                    return t == ignoreIndex ? 0 : (weight?[t] ?? 1) * k
+                }
+                for c in 0..<C {
+                    let p = probs.ptr + base + c * S, o = gx.ptr + base + c * S
+                    for s in 0..<S { o[s] = p[s] * wk[s] }
+                }
                 for s in 0..<S {
                     let t = target.data[n * S + s]
-                    if t == ignoreIndex { continue }
-                    let wt = (weight?[t] ?? 1) * k
-                    let base = n * C * S + s
-                    for c in 0..<C { gx.ptr[base + c * S] = wt * (probs.ptr[base + c * S] - (c == t ? 1 : 0)) }
+                    if t != ignoreIndex { gx.ptr[base + t * S + s] -= wk[s] }
                 }
             }
             return [gx]
