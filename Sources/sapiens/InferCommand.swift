@@ -78,23 +78,31 @@ struct InferRun: ParsableCommand {
             let blocks = try features.map { try extractor?.resolve(try FeatureExtractor.parse($0)) ?? [] } ?? []
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
 
-            print("infer: \(engine.tasks.map(\.rawValue).joined(separator: ", ")) on \(inputs.count) image(s) -> \(out)")
+            say("infer: \(engine.tasks.map(\.rawValue).joined(separator: ", ")) on \(inputs.count) image(s) -> \(out)")
             if engine.models[.pose] != nil && boxes == nil {
-                print("pose: no --boxes given, so each image is one person box covering the whole frame (pass detector boxes for multi-person images)")
+                say("pose: no --boxes given, so each image is one person box covering the whole frame (pass detector boxes for multi-person images)")
             }
             let schema = engine.models[.pose].flatMap { try? KeypointSchema.named($0.config.labels) }
             let palette = engine.models[.seg]?.config.labels == SegClasses.lip20.name ? SegClasses.lip20.palette : SegClasses.sapiens28.palette
             var records: [ResultFiles.Record] = [], allKeypoints: [[String: Any]] = []
             let bar = ProgressBar(total: inputs.count, label: "infer", unit: "img")
+            var failed: [String] = []
             for (i, input) in inputs.enumerated() {
-                let image = try ImageCodec.load(path: input.path)
+                let image: Image
+                do { image = try ImageCodec.load(path: input.path) } catch {
+                    // One bad file should not cost the rest of a batch; it is named now and counted at the end.
+                    FileHandle.standardError.write(Data("error: \(error) (skipped)\n".utf8))
+                    failed.append(input.path)
+                    bar.update(i + 1)
+                    continue
+                }
                 let imgBoxes = personBoxes.boxes(for: input.imageID)
                 if boxes != nil && imgBoxes.isEmpty && engine.models[.pose] != nil {
-                    print("pose: \(input.path): no person box for image_id \(input.imageID) in \(boxes ?? ""); using the whole image")
+                    say("pose: \(input.path): no person box for image_id \(input.imageID) in \(boxes ?? ""); using the whole image")
                 }
                 let r = engine.run(image, name: input.stem, boxes: imgBoxes)
                 if let g = r.guarded, g.check.triggered {
-                    print("background guard: \(input.path): \(g.check.summary); " + (g.composited
+                    say("background guard: \(input.path): \(g.check.summary); " + (g.composited
                         ? "composited a \(backgroundFolder == nil ? "procedural" : "folder") background before depth/normal (\(input.stem).guard_input.png)"
                         : "guard is off, running on the image as it is"))
                 }
@@ -115,14 +123,18 @@ struct InferRun: ParsableCommand {
             if engine.models[.pose] != nil {
                 let p = (out as NSString).appendingPathComponent("keypoints.json")
                 try FileIO.writeAtomically([UInt8](try JSONSerialization.data(withJSONObject: allKeypoints, options: [.sortedKeys])), to: p)
-                print("keypoints (COCO results): \(p)")
+                say("keypoints (COCO results): \(p)")
             }
             let enc = JSONEncoder()
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]
             let manifest = (out as NSString).appendingPathComponent("infer.json")
             try FileIO.writeAtomically([UInt8](try enc.encode(records)), to: manifest)
-            print("wrote \(records.count) image(s); manifest \(manifest)")
-        } catch let e as ValidationError { throw e } catch { throw fail(error) }
+            say("wrote \(records.count) image(s); manifest \(manifest)")
+            if !failed.isEmpty {
+                FileHandle.standardError.write(Data("error: \(failed.count) image(s) could not be read: \(failed.joined(separator: ", "))\n".utf8))
+                throw ExitCode(1)
+            }
+        } catch let e as ValidationError { throw e } catch let e as ExitCode { throw e } catch { throw fail(error) }
     }
 }
 
@@ -163,4 +175,10 @@ func parseSize(_ text: String, option: String) throws -> (Int, Int) {
     let parts = text.lowercased().split(separator: "x").compactMap { Int($0) }
     guard parts.count == 2, parts[0] > 0, parts[1] > 0 else { throw ValidationError("\(option) \(text): expected HxW, e.g. 1024x768") }
     return (parts[0], parts[1])
+}
+
+/// Prints and flushes, so log lines stay in order with the progress bar on stderr.
+func say(_ line: String) {
+    print(line)
+    fflush(stdout)
 }
