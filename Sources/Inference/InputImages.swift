@@ -7,6 +7,7 @@ public struct InputImage: Sendable, Equatable {
     public var imageID: Int
     /// Output files are `<stem>.<what>.<ext>`; unique within a run.
     public var stem: String
+    public init(path: String, imageID: Int, stem: String) { self.path = path; self.imageID = imageID; self.stem = stem }
 }
 
 /// Expands the command line's IMAGES (files, or folders searched recursively for .jpg/.jpeg/.png) and gives

@@ -30,11 +30,22 @@ public enum TaskCheckpoint {
             throw InferenceError.checkpoint(path: file, problem: "no such checkpoint (pass a checkpoint folder or its model.safetensors)")
         }
         let st = try SafeTensors.load(path: file)
-        if st.metadata[TaskModel.metadataKey] != nil {
-            let model = try TaskModel.load(path: file)
-            if let t = overrides.task, t != model.config.task {
-                throw InferenceError.checkpoint(path: file, problem: "is a \(model.config.task.rawValue) checkpoint, not \(t.rawValue)")
+        if let json = st.metadata[TaskModel.metadataKey] {
+            // The file is already in memory (a Sapiens-scale one is gigabytes), so it is not read again.
+            let config: TaskModelConfig
+            do { config = try JSONDecoder().decode(TaskModelConfig.self, from: Data(json.utf8)) } catch {
+                throw InferenceError.checkpoint(path: file, problem: "its '\(TaskModel.metadataKey)' metadata is not a valid configuration: \(error)")
             }
+            if let t = overrides.task, t != config.task {
+                throw InferenceError.checkpoint(path: file, problem: "is a \(config.task.rawValue) checkpoint, not \(t.rawValue)")
+            }
+            try config.validate()
+            let model = TaskModel(config, rng: RNG(seed: 0))
+            var tensors: [String: Tensor] = [:]
+            for name in st.names {
+                tensors[name.hasPrefix("backbone.") ? "backbone." + CheckpointNames.officialName(name) : name] = try st.tensor(name)
+            }
+            try model.load(tensors, strict: true, source: file)
             return model
         }
         if st.metadata["kind"] == "mae" || st.contains("decoder_pred.weight") {
