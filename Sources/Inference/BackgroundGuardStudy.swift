@@ -32,6 +32,9 @@ public enum BackgroundGuardStudy {
         public var plainGuarded: Arm
         /// Images whose aligned RMSE the guard lowered.
         public var improvedImages: Int
+        /// RMSE of the best constant per image (the ground truth's spread on the person): what alignment
+        /// alone achieves, so a model near it is not using the image and no guard can matter.
+        public var constantRMSE: Double
 
         public var table: String {
             func row(_ a: Arm) -> String {
@@ -44,6 +47,7 @@ public enum BackgroundGuardStudy {
             \(row(scenery))
             \(row(plainUnguarded))
             \(row(plainGuarded))
+            | a constant per image (no model; alignment alone) | – | \(String(format: "%.4f", constantRMSE)) | – | – |
             """
         }
     }
@@ -62,12 +66,16 @@ public enum BackgroundGuardStudy {
         var on = guardConfig; on.enabled = true
         var evals = [DepthEvaluator(alignScaleShift: true), DepthEvaluator(alignScaleShift: true), DepthEvaluator(alignScaleShift: true)]
         var triggered = [0, 0, 0], improved = 0
+        var constant = 0.0
         for i in 0..<images {
             let a = try scenery.sample(at: i), b = try plain.sample(at: i)
             guard let gt = b.depth else { throw InferenceError.input(path: plain.name(of: i), problem: "has no depth label") }
             let fg = b.mask
             let mask = (0..<gt.count).map { i in gt[i] > 0 && (fg.map { $0[i] > 0 } ?? true) }
             let truth = gt.map(Double.init)
+            let person = mask.indices.filter { mask[$0] }.map { truth[$0] }
+            let mean = person.reduce(0, +) / Double(max(1, person.count))
+            constant += (person.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(1, person.count))).squareRoot() / Double(images)
             let inputs: [(Image, Bool)] = [(a.image, true), (b.image, false), (b.image, true)]
             var rmse: [Double] = []
             for (k, (img, guarded)) in inputs.enumerated() {
@@ -84,6 +92,7 @@ public enum BackgroundGuardStudy {
         let names = ["scenery (guard on, as default)", "plain colour, guard off", "plain colour, guard on"]
         let arms = try (0..<3).map { Arm(name: names[$0], metrics: try evals[$0].report().metrics, triggered: triggered[$0]) }
         return Report(checkpoint: checkpoint, images: images, size: "\(height)x\(width)", seed: seed, guardBackground: guardBackgroundName,
-                      scenery: arms[0], plainUnguarded: arms[1], plainGuarded: arms[2], improvedImages: improved)
+                      scenery: arms[0], plainUnguarded: arms[1], plainGuarded: arms[2], improvedImages: improved,
+                      constantRMSE: constant)
     }
 }
