@@ -81,7 +81,7 @@ public enum TryOnBundle {
         return files
     }
 
-    /// Composites `generated` (any size) through the mask and writes `name` plus before_after.png.
+    /// Composites `generated` (any size) through the mask and writes `name` plus before_after.png (photo | mask | result).
     @discardableResult
     public static func writeComposite(original: Image, generated: Image, weights: [UInt8], outDir: String, name: String) throws -> [String: String] {
         try makeFolder(outDir)
@@ -89,7 +89,21 @@ public enum TryOnBundle {
         let before = original.channels == 3 ? original : original.toRGB()
         let after = out.channels == 3 ? out : out.toRGB()
         return ["composite": try save(try ImageCodec.encodePNG(out), outDir, name),
-                "before_after": try save(try ImageCodec.encodePNG(Visualize.sideBySide([before, after])), outDir, "before_after.png")]
+                "before_after": try save(try ImageCodec.encodePNG(Visualize.sideBySide([before, maskOverlay(before, weights), after])),
+                                         outDir, "before_after.png")]
+    }
+
+    /// The photo with the feathered mask tinted red, so a before/after shows which pixels were allowed to change.
+    static func maskOverlay(_ rgb: Image, _ weights: [UInt8]) -> Image {
+        var out = rgb
+        for p in 0..<(rgb.width * rgb.height) where weights[p] > 0 {
+            let a = Float(weights[p]) / 255 * 0.55
+            for (c, tint) in [255, 40, 40].enumerated() {
+                let v = Float(rgb.pixels[3 * p + c])
+                out.pixels[3 * p + c] = UInt8((v + (Float(tint) - v) * a).rounded())
+            }
+        }
+        return out
     }
 
     static func save(_ bytes: [UInt8], _ dir: String, _ name: String) throws -> String {
