@@ -81,7 +81,8 @@ public enum TryOnBundle {
         return files
     }
 
-    /// Composites `generated` (any size) through the mask and writes `name` plus before_after.png (photo | mask | result).
+    /// Composites `generated` (any size) through the mask and writes `name` (full size) plus before_after.png, a preview at most
+    /// 320 px high: photo | mask | result.
     @discardableResult
     public static func writeComposite(original: Image, generated: Image, weights: [UInt8], outDir: String, name: String) throws -> [String: String] {
         try makeFolder(outDir)
@@ -89,7 +90,7 @@ public enum TryOnBundle {
         let before = original.channels == 3 ? original : original.toRGB()
         let after = out.channels == 3 ? out : out.toRGB()
         return ["composite": try save(try ImageCodec.encodePNG(out), outDir, name),
-                "before_after": try save(try ImageCodec.encodePNG(Visualize.sideBySide([before, maskOverlay(before, weights), after])),
+                "before_after": try save(try ImageCodec.encodePNG(Visualize.sideBySide([before, maskOverlay(before, weights), after], height: min(before.height, 320))),
                                          outDir, "before_after.png")]
     }
 
