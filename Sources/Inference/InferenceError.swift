@@ -1,3 +1,5 @@
+import Data
+
 /// Everything the Inference layer refuses, each naming the file (or option) and the problem.
 public enum InferenceError: Error, CustomStringConvertible, Equatable {
     /// A checkpoint that cannot serve the request: wrong task, unknown layout, missing tensors.
@@ -17,4 +19,9 @@ public enum InferenceError: Error, CustomStringConvertible, Equatable {
         case let .output(p, why): return "\(p): cannot write: \(why)"
         }
     }
+}
+
+/// Every Inference output goes through here: atomically (temporary name, then rename), failures naming the file.
+func writeOutput(_ bytes: [UInt8], to path: String) throws {
+    do { try FileIO.writeAtomically(bytes, to: path) } catch { throw InferenceError.output(path: path, problem: "\(error)") }
 }

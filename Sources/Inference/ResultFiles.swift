@@ -41,7 +41,7 @@ public enum ResultFiles {
         func path(_ what: String, _ ext: String) -> String { (outDir as NSString).appendingPathComponent("\(input.stem).\(what).\(ext)") }
         func save(_ key: String, _ bytes: [UInt8], _ what: String, _ ext: String) throws {
             let p = path(what, ext)
-            do { try FileIO.writeAtomically(bytes, to: p) } catch { throw InferenceError.output(path: p, problem: "\(error)") }
+            try writeOutput(bytes, to: p)
             files[key] = p
         }
         func png(_ key: String, _ img: Image, _ what: String) throws { try save(key, try ImageCodec.encodePNG(img), what, "png") }

@@ -109,7 +109,7 @@ public enum TryOnBundle {
 
     static func save(_ bytes: [UInt8], _ dir: String, _ name: String) throws -> String {
         let p = (dir as NSString).appendingPathComponent(name)
-        do { try FileIO.writeAtomically(bytes, to: p) } catch { throw InferenceError.output(path: p, problem: "\(error)") }
+        try writeOutput(bytes, to: p)
         return p
     }
 
