@@ -19,13 +19,9 @@ struct InferRun: ParsableCommand {
         abstract: "Run task checkpoints on images (the default subcommand: `sapiens infer --task … IMAGES`).",
         discussion: """
         Each image is letterboxed to the model's input and the results are mapped back to its own resolution.
-        Pose is top-down: person boxes come from --boxes (COCO detection results, as mmdet/RTMDet write);
-        without --boxes each image is treated as one person filling the frame. Depth and normals run on the
-        background-guarded image: an input with transparent pixels or a near-constant border gets a background
-        composited first (switch off with --no-background-guard). Per image, in --out: <stem>.keypoints.json,
-        .pose.png, .seg.png (class ids), .seg_vis.png, .depth.npy, .depth.png (16-bit), .depth_vis.png,
-        .normal.npy, .normal_vis.png, .summary.png; for the run: keypoints.json (COCO results) and infer.json.
-        See docs/inference.md.
+        Pose is top-down: person boxes come from --boxes (COCO detection results, as mmdet/RTMDet write); without --boxes each image is treated as one person filling the frame.
+        Depth and normals run on the background-guarded image: an input with transparent pixels or a near-constant border gets a background composited first (switch off with --no-background-guard).
+        Per image, in --out: <stem>.keypoints.json, .pose.png, .seg.png (class ids), .seg_vis.png, .depth.npy, .depth.png (16-bit), .depth_vis.png, .normal.npy, .normal_vis.png, .summary.png; for the run: keypoints.json (COCO results) and infer.json. See docs/inference.md.
         """)
 
     @Option(help: "pose, seg, depth, normal or all (every task that has a checkpoint).") var task = "all"

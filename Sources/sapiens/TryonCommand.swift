@@ -9,17 +9,12 @@ struct TryonCommand: ParsableCommand {
         commandName: "tryon",
         abstract: "Virtual try-on inputs from Sapiens heads: garment mask, ControlNet-depth image, an SDXL inpainting bundle, and a no-GPU fallback.",
         discussion: """
-        1. The garment mask comes from the segmentation (--garment upper | lower | full | Sapiens-28 class names or
-           ids), grown by --dilate pixels and feathered over --feather pixels.
-        2. The depth map (background-guarded, as in `sapiens infer`) becomes control.png: inverted (near = bright),
-           normalised over the person, background black.
-        3. --out gets image.png, mask.png, masked.png, control.png, request.json; run
-           `python scripts/tryon_diffusers.py DIR` on a GPU machine to generate result.png.
-        4. --inpainted RESULT composites a generated image back (resized to the photo first): every pixel where
-           the feathered mask is 0 stays exactly the original (tryon.png, before_after.png). With --mask (the
-           bundle's mask.png) no checkpoints are needed for this step.
-        5. Without --inpainted, a built-in fallback recolours or patterns the garment in L*a*b*, keeping the
-           original lightness (fallback.png, before_after.png).
+        1. The garment mask comes from the segmentation (--garment upper | lower | full | Sapiens-28 class names or ids), grown by --dilate pixels and feathered over --feather pixels.
+        2. The depth map (background-guarded, as in `sapiens infer`) becomes control.png: inverted (near = bright), normalised over the person, background black.
+        3. --out gets image.png, mask.png, masked.png, control.png and request.json; `python scripts/tryon_diffusers.py DIR` on a GPU machine generates result.png.
+        4. --inpainted RESULT composites a generated image back (resized to the photo first): every pixel where the feathered mask is 0 stays exactly the original (tryon.png, before_after.png). With --mask (the bundle's mask.png) no checkpoints are needed for this step.
+        5. Without --inpainted, a built-in fallback recolours or patterns the garment in L*a*b*, keeping the original lightness (fallback.png, before_after.png).
+        See docs/inference.md.
         """)
 
     @Argument(help: "The photo.") var image: String
