@@ -33,22 +33,36 @@ public final class TryOn {
     public let inference: ImageInference
     public var mask: GarmentMask
 
-    public init(seg: TaskModel, depth: TaskModel, normal: TaskModel? = nil, mask: GarmentMask) throws {
-        for (m, t, option) in [(seg, VisionTask.seg, "--checkpoint-seg"), (depth, .depth, "--checkpoint-depth")] + (normal.map { [($0, .normal, "--checkpoint-normal")] } ?? [])
-        where m.config.task != t {
+    /// `seg` may be nil when every call to `analyse` brings its own class-id labels.
+    public init(seg: TaskModel?, depth: TaskModel, normal: TaskModel? = nil, mask: GarmentMask) throws {
+        let given: [(TaskModel, VisionTask, String)] = (seg.map { [($0, .seg, "--checkpoint-seg")] } ?? []) + [(depth, .depth, "--checkpoint-depth")]
+            + (normal.map { [($0, .normal, "--checkpoint-normal")] } ?? [])
+        for (m, t, option) in given where m.config.task != t {
             throw InferenceError.option(name: option, problem: "needs a \(t.rawValue) checkpoint, got a \(m.config.task.rawValue) one")
         }
-        guard seg.config.labels == SegClasses.sapiens28.name || seg.config.head.outChannels == SegClasses.sapiens28.count else {
+        if let seg, !(seg.config.labels == SegClasses.sapiens28.name || seg.config.head.outChannels == SegClasses.sapiens28.count) {
             throw InferenceError.option(name: "--checkpoint-seg", problem: "try-on needs Sapiens-28 classes (Upper_Clothing, Lower_Clothing, …); this model predicts \(seg.config.labels.isEmpty ? "\(seg.config.head.outChannels) classes" : seg.config.labels)")
         }
-        inference = try ImageInference(models: [seg, depth] + (normal.map { [$0] } ?? []))
+        inference = try ImageInference(models: given.map(\.0))
         self.mask = mask
     }
 
-    public func analyse(_ image: Image, name: String) -> TryOnAnalysis {
-        let r = inference.run(image, name: name)
+    /// `labels` (Sapiens-28 class ids at the image's size, e.g. a `.seg.png` from `sapiens infer` or a corrected
+    /// one) replace the segmentation model's.
+    public func analyse(_ image: Image, name: String, labels: [UInt8]? = nil) throws -> TryOnAnalysis {
         let w = image.width, h = image.height
-        let weights = mask.weights(r.seg ?? [UInt8](repeating: 0, count: w * h), width: w, height: h)
+        var r = inference.run(image, name: name)
+        if let labels {
+            guard labels.count == w * h else {
+                throw InferenceError.option(name: "--seg-labels", problem: "has \(labels.count) pixels but the image is \(w)x\(h)")
+            }
+            r.seg = labels
+            r.foreground = labels.map { $0 != 0 && $0 != SegClasses.ignore }
+        }
+        guard let seg = r.seg else {
+            throw InferenceError.option(name: "--checkpoint-seg", problem: "try-on needs a segmentation checkpoint or --seg-labels")
+        }
+        let weights = mask.weights(seg, width: w, height: h)
         let control = DepthControl.image(depth: r.depth ?? [Float](repeating: 0, count: w * h), width: w, height: h, foreground: r.foreground)
         return TryOnAnalysis(original: image, result: r, weights: weights, control: control)
     }

@@ -22,6 +22,8 @@ struct TryonCommand: ParsableCommand {
     @Flag(name: .customLong("with-arms"), help: "Add the arm classes (sleeves that change length).") var withArms = false
     @Flag(name: .customLong("with-torso"), help: "Add the torso class (necklines that change).") var withTorso = false
     @Option(name: .customLong("checkpoint-seg"), help: "Part-segmentation checkpoint (Sapiens-28 classes).") var checkpointSeg: String?
+    @Option(name: .customLong("seg-labels"), help: "Use this Sapiens-28 class-id PNG (e.g. infer's <stem>.seg.png, corrected) instead of --checkpoint-seg.")
+    var segLabels: String?
     @Option(name: .customLong("checkpoint-depth"), help: "Depth checkpoint.") var checkpointDepth: String?
     @Option(name: .customLong("checkpoint-normal"), help: "Optional normal checkpoint: the fallback's pattern follows the surface.") var checkpointNormal: String?
     @Option(help: "Output folder (the bundle).") var out: String
@@ -54,20 +56,21 @@ struct TryonCommand: ParsableCommand {
                 print("composited \(inpainted) through \(mask): \(files["composite"] ?? "")  (before/after: \(files["before_after"] ?? ""))")
                 return
             }
-            guard let checkpointSeg, let checkpointDepth else {
-                throw ValidationError("give --checkpoint-seg and --checkpoint-depth (or --mask with --inpainted to composite only)")
+            guard checkpointSeg != nil || segLabels != nil, let checkpointDepth else {
+                throw ValidationError("give --checkpoint-seg (or --seg-labels) and --checkpoint-depth (or --mask with --inpainted to composite only)")
             }
             guard let pat = GarmentRecolor.Pattern(rawValue: pattern) else { throw ValidationError("--pattern must be solid, stripes, checks or dots") }
             guard dilate >= 0, feather >= 0 else { throw ValidationError("--dilate and --feather must be 0 or more") }
             let classes = try GarmentMask.classes(for: garment, arms: withArms, torso: withTorso)
-            let seg = try TaskCheckpoint.load(path: checkpointSeg, overrides: .init(task: .seg))
+            let labels = try segLabels.map { try SegLabel.read(path: $0, classes: .sapiens28, expectedSize: (photo.width, photo.height)).ids }
+            let seg = try (labels == nil ? checkpointSeg : nil).map { try TaskCheckpoint.load(path: $0, overrides: .init(task: .seg)) }
             let depth = try TaskCheckpoint.load(path: checkpointDepth, overrides: .init(task: .depth))
             let normal = try checkpointNormal.map { try TaskCheckpoint.load(path: $0, overrides: .init(task: .normal)) }
             let tryon = try TryOn(seg: seg, depth: depth, normal: normal, mask: GarmentMask(classes: classes, dilation: dilate, feather: feather))
             tryon.inference.backgroundGuard.enabled = !noBackgroundGuard
             if let backgroundFolder { tryon.inference.backgroundGuard.backgrounds = try BackgroundGuard.loadBackgrounds(folder: backgroundFolder) }
             let stem = ((image as NSString).lastPathComponent as NSString).deletingPathExtension
-            let a = tryon.analyse(photo, name: stem)
+            let a = try tryon.analyse(photo, name: stem, labels: labels)
             if let g = a.result.guarded, g.check.triggered {
                 print("background guard: \(image): \(g.check.summary); \(g.composited ? "composited a background before depth" : "guard is off")")
             }

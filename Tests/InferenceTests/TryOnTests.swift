@@ -11,7 +11,7 @@ final class TryOnTests: XCTestCase {
         // Every class counts as garment, so a random segmentation still yields a mask.
         let t = try TryOn(seg: tinyModel(.seg), depth: tinyModel(.depth), mask: GarmentMask(classes: Set(0...27), dilation: 1, feather: 2))
         let photo = texturedImage(width: 45, height: 60)
-        let a = t.analyse(photo, name: "p")
+        let a = try t.analyse(photo, name: "p")
         XCTAssertEqual(a.weights.count, 45 * 60)
         XCTAssertEqual(a.maskShare, 1, accuracy: 1e-9)
         var req = TryOnRequest(prompt: "a red wool sweater")
@@ -30,6 +30,19 @@ final class TryOnTests: XCTestCase {
         XCTAssertEqual([back.width, back.height], [45, 60])
         let text = try String(contentsOfFile: dir + "/request.json", encoding: .utf8)
         XCTAssertTrue(text.contains("\"controlnet_conditioning_scale\"") && text.contains("\"negative_prompt\""), "snake_case keys for the Python script")
+    }
+
+    func testGivenLabelsReplaceTheSegmentationModel() throws {
+        let w = 30, h = 24
+        var labels = [UInt8](repeating: 0, count: w * h)
+        for y in 6..<18 { for x in 10..<20 { labels[y * w + x] = 22 } }
+        let t = try TryOn(seg: nil, depth: tinyModel(.depth), mask: GarmentMask(classes: [22], dilation: 0, feather: 0))
+        let a = try t.analyse(texturedImage(width: w, height: h), name: "p", labels: labels)
+        XCTAssertEqual(a.weights, labels.map { $0 == 22 ? 255 : 0 })
+        XCTAssertEqual(a.result.foreground, labels.map { $0 != 0 })
+        XCTAssertTrue((0..<(w * h)).allSatisfy { labels[$0] != 0 || a.control.pixels[3 * $0] == 0 }, "control is black off the person")
+        XCTAssertThrowsError(try t.analyse(texturedImage(width: w, height: h), name: "p")) { e in XCTAssertTrue("\(e)".contains("--seg-labels"), "\(e)") }
+        XCTAssertThrowsError(try t.analyse(texturedImage(width: w, height: h), name: "p", labels: [0, 22])) { e in XCTAssertTrue("\(e)".contains("30x24"), "\(e)") }
     }
 
     func testWrongCheckpointsAreRefused() {
@@ -67,7 +80,7 @@ final class TryOnTests: XCTestCase {
         let dir = scratchFolder("tryon-py")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let t = try TryOn(seg: tinyModel(.seg), depth: tinyModel(.depth), mask: GarmentMask(classes: Set(0...27)))
-        try TryOnBundle.write(t.analyse(texturedImage(width: 30, height: 40), name: "p"), request: TryOnRequest(prompt: "x"), outDir: dir)
+        try TryOnBundle.write(try t.analyse(texturedImage(width: 30, height: 40), name: "p"), request: TryOnRequest(prompt: "x"), outDir: dir)
         func run() throws -> (Int32, String) {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: python)
