@@ -90,8 +90,12 @@ struct TryonCommand: ParsableCommand {
             } else {
                 var recolor = GarmentRecolor(colour: try Lab.parseColour(colour), pattern: pat, lightness: lightness)
                 recolor.secondColour = try Lab.parseColour(colour2)
-                let generated = recolor.apply(photo, weights: a.weights, normals: a.result.normals)
-                let files = try TryOnBundle.writeComposite(original: photo, generated: generated, weights: a.weights, outDir: out, name: "fallback.png")
+                // Recolouring keeps the garment's own outline: the dilation is room for a generated garment to
+                // grow, which a recolour does not need, so only a 1.5-px anti-aliasing feather remains.
+                let tight = GarmentMask(classes: classes, dilation: 0, feather: min(feather, 1.5))
+                let weights = tight.weights(a.result.seg ?? [UInt8](repeating: 0, count: photo.width * photo.height), width: photo.width, height: photo.height)
+                let generated = recolor.apply(photo, weights: weights, normals: a.result.normals)
+                let files = try TryOnBundle.writeComposite(original: photo, generated: generated, weights: weights, outDir: out, name: "fallback.png")
                 print("fallback (\(pattern), no generator): \(files["composite"] ?? "")  (before/after: \(files["before_after"] ?? ""))")
             }
         } catch let e as ValidationError { throw e } catch { throw fail(error) }
