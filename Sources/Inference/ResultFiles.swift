@@ -8,7 +8,7 @@ import Training
 /// | file | content |
 /// |---|---|
 /// | `.keypoints.json` | COCO keypoint results (image_id, category_id 1, keypoints x y score, score) |
-/// | `.pose.png` | boxes and skeletons over the photo |
+/// | `.pose.png` | boxes and skeletons over the photo (keypoints scoring at least `keypointMinScore`) |
 /// | `.seg.png` | class ids (8-bit gray, Sapiens-28 ids) |
 /// | `.seg_vis.png` | palette colours blended over the photo |
 /// | `.depth.npy` | float32 (H, W) relative depth at every pixel, larger = farther |
@@ -35,7 +35,8 @@ public enum ResultFiles {
     }
 
     public static func write(_ r: ImageResult, input: InputImage, outDir: String, keypointSkeleton: [(Int, Int)] = [],
-                             keypointCount: Int = 0, palette: [[UInt8]] = SegClasses.sapiens28.palette) throws -> Record {
+                             keypointCount: Int = 0, palette: [[UInt8]] = SegClasses.sapiens28.palette,
+                             keypointMinScore: Float = 0.3) throws -> Record {
         let w = r.image.width, h = r.image.height
         var files: [String: String] = [:]
         func path(_ what: String, _ ext: String) -> String { (outDir as NSString).appendingPathComponent("\(input.stem).\(what).\(ext)") }
@@ -51,7 +52,7 @@ public enum ResultFiles {
         if let people = r.people {
             try save("keypoints", try keypointJSON(people, imageID: input.imageID), "keypoints", "json")
             let vis = Visualize.skeleton(on: r.image, keypoints: people.flatMap(\.keypoints), count: keypointCount, skeleton: keypointSkeleton,
-                                         boxes: people.map(\.box), minScore: 0.3)
+                                         boxes: people.map(\.box), minScore: keypointMinScore)
             try png("pose_vis", vis, "pose"); panels.append(vis)
         }
         if let seg = r.seg {

@@ -31,7 +31,10 @@ struct InferRun: ParsableCommand {
     @Option(help: "COCO detection results JSON with the person boxes for pose.") var boxes: String?
     @Option(name: .customLong("coco-images"), help: "COCO file (images: id, file_name) giving each input its image_id; default: a numeric file stem, else the 1-based position.")
     var cocoImages: String?
-    @Option(name: .customLong("box-score"), help: "Ignore person boxes scoring below this.") var boxScore: Float = 0.3
+    @Option(name: [.customLong("box-score"), .customLong("bbox-thr")], help: "Ignore person boxes scoring below this (mmpose's --bbox-thr).")
+    var boxScore: Float = 0.3
+    @Option(name: [.customLong("kpt-score"), .customLong("kpt-thr")], help: "Draw keypoints scoring at least this (mmpose's --kpt-thr); the JSON keeps all.")
+    var kptScore: Float = 0.3
     @Flag(name: .customLong("no-background-guard"), help: "Run depth and normals on the image as it is, even with no usable background.")
     var noBackgroundGuard = false
     @Option(name: .customLong("background-folder"), help: "Composite pictures from this folder instead of procedural backgrounds.") var backgroundFolder: String?
@@ -103,7 +106,8 @@ struct InferRun: ParsableCommand {
                         : "guard is off, running on the image as it is"))
                 }
                 var record = try ResultFiles.write(r, input: input, outDir: out, keypointSkeleton: schema?.skeleton ?? [],
-                                                   keypointCount: engine.models[.pose]?.config.head.outChannels ?? 0, palette: palette)
+                                                   keypointCount: engine.models[.pose]?.config.head.outChannels ?? 0, palette: palette,
+                                                   keypointMinScore: kptScore)
                 if let extractor, !blocks.isEmpty {
                     for (b, map) in try extractor.features(image, blocks: blocks) {
                         let p = (out as NSString).appendingPathComponent("\(input.stem).features.block\(b).npy")
