@@ -48,6 +48,7 @@ let package = Package(
         .testTarget(name: "SynthTests", dependencies: ["Synth"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference"]),
     ],
     // Swift 5 mode: the engine shares buffers across worker threads by design (disjoint ranges),
     // which strict Swift 6 sendability checking cannot express without unsafe wrappers everywhere.

@@ -1,0 +1,143 @@
+import Data
+import Foundation
+import Synth
+
+/// The inference-time version of Sapiens' random-background augmentation: when `BackgroundCheck` finds
+/// no usable background, the person is cut out (alpha channel, or the border colour flood-filled from
+/// the edges) and composited over a background before depth and normals run.
+public struct BackgroundGuard: Sendable {
+    public var enabled = true
+    public var thresholds = BackgroundCheck.Thresholds()
+    /// Pictures to composite over (a user folder); empty = the procedural colour fields fine-tuning uses.
+    public var backgrounds: [Image] = []
+    /// With the image name, picks the background: the same input always gets the same one.
+    public var seed: UInt64 = 0
+
+    public init(enabled: Bool = true) { self.enabled = enabled }
+
+    /// Loads every JPEG/PNG directly in `folder` as a background (decoded once, shorter side ≤ 1024 px).
+    public static func loadBackgrounds(folder: String) throws -> [Image] {
+        do {
+            return try BackgroundLibrary.load(folder: folder, maxSide: 1024).map { Image(width: $0.width, height: $0.height, channels: 3, pixels: $0.rgb) }
+        } catch {
+            throw InferenceError.input(path: folder, problem: "cannot use as a background folder: \(error)")
+        }
+    }
+
+    /// The image the guarded tasks see.
+    public struct Result: Sendable {
+        /// RGB, the input's size: the original when the guard did not trigger.
+        public var image: Image
+        public var check: BackgroundCheck
+        /// Person opacity per pixel (0…1) when the guard triggered.
+        public var foreground: [Float]?
+        public var composited: Bool { foreground != nil }
+    }
+
+    public func apply(_ input: Image, name: String) -> Result {
+        let check = BackgroundCheck.measure(input, thresholds: thresholds)
+        let rgb = input.channels == 3 ? input : input.toRGB()
+        guard enabled, check.triggered else { return Result(image: rgb, check: check, foreground: nil) }
+        let alpha: [Float]
+        switch check.finding {
+        case .transparent:
+            alpha = (0..<(input.width * input.height)).map { Float(input.pixels[4 * $0 + 3]) / 255 }
+        default:
+            alpha = softened(keyedForeground(rgb, colour: check.borderColour, band: check.bandWidth), width: rgb.width, height: rgb.height)
+        }
+        let bg = background(width: rgb.width, height: rgb.height, name: name)
+        var out = rgb
+        if check.finding == .transparent {
+            let colours = straightColours(input)
+            for p in 0..<(rgb.width * rgb.height) {
+                let a = alpha[p]
+                for c in 0..<3 {
+                    let v = a * Float(colours.pixels[3 * p + c]) + (1 - a) * Float(bg.pixels[3 * p + c])
+                    out.pixels[3 * p + c] = UInt8(min(max(v.rounded(), 0), 255))
+                }
+            }
+        } else {
+            // A keyed edge pixel is c = a·person + (1 − a)·key; swapping the key for the new background,
+            // c + (1 − a)·(bg − key), removes the old colour's fringe instead of blending it in.
+            let key = check.borderColour.map(Float.init)
+            for p in 0..<(rgb.width * rgb.height) {
+                let a = alpha[p]
+                for c in 0..<3 {
+                    let v = a == 0 ? Float(bg.pixels[3 * p + c]) : Float(rgb.pixels[3 * p + c]) + (1 - a) * (Float(bg.pixels[3 * p + c]) - key[c])
+                    out.pixels[3 * p + c] = UInt8(min(max(v.rounded(), 0), 255))
+                }
+            }
+        }
+        return Result(image: out, check: check, foreground: alpha)
+    }
+
+    /// 1 on the person, 0 on the border-coloured region connected to the image edge (4-neighbour flood fill
+    /// from the band pixels that match). Enclosed regions of the same colour (a white shirt) stay foreground.
+    func keyedForeground(_ rgb: Image, colour: [UInt8], band: Int) -> [Float] {
+        let w = rgb.width, h = rgb.height, tol = thresholds.colourTolerance
+        var background = [Bool](repeating: false, count: w * h)
+        var stack: [Int] = []
+        for p in BackgroundCheck.borderPixels(rgb, band: band) where BackgroundCheck.within(rgb, p, colour, tol) {
+            background[p] = true
+            stack.append(p)
+        }
+        while let p = stack.popLast() {
+            let x = p % w, y = p / w
+            for (nx, ny) in [(x - 1, y), (x + 1, y), (x, y - 1), (x, y + 1)] where nx >= 0 && ny >= 0 && nx < w && ny < h {
+                let q = ny * w + nx
+                if !background[q] && BackgroundCheck.within(rgb, q, colour, tol) { background[q] = true; stack.append(q) }
+            }
+        }
+        return background.map { $0 ? 0 : 1 }
+    }
+
+    /// A 3×3 box blur, so the cut-out edge blends instead of stepping.
+    func softened(_ a: [Float], width w: Int, height h: Int) -> [Float] {
+        var out = a
+        for y in 0..<h {
+            for x in 0..<w {
+                var sum: Float = 0, n: Float = 0
+                for dy in -1...1 { for dx in -1...1 {
+                    let xx = x + dx, yy = y + dy
+                    guard xx >= 0, yy >= 0, xx < w, yy < h else { continue }
+                    sum += a[yy * w + xx]; n += 1
+                } }
+                out[y * w + x] = sum / n
+            }
+        }
+        return out
+    }
+
+    /// RGB of an RGBA image without compositing (its colours under the alpha, which the blend weights).
+    func straightColours(_ rgba: Image) -> Image {
+        var out = Image(width: rgba.width, height: rgba.height, channels: 3)
+        for p in 0..<(rgba.width * rgba.height) { for c in 0..<3 { out.pixels[3 * p + c] = rgba.pixels[4 * p + c] } }
+        return out
+    }
+
+    /// The background for `name`: a picture from the folder (cropped to the aspect ratio and resized), or
+    /// a procedural colour field, chosen by a stable hash of the name.
+    public func background(width: Int, height: Int, name: String) -> Image {
+        let h = StableName.hash(name) ^ seed
+        guard !backgrounds.isEmpty else {
+            var rng = SeededRandom(seed: h)
+            return SyntheticBackground.make(width: width, height: height, rng: &rng)
+        }
+        let pic = backgrounds[Int(h % UInt64(backgrounds.count))]
+        let aspect = Double(width) / Double(height)
+        var cw = Double(pic.width), ch = cw / aspect
+        if ch > Double(pic.height) { ch = Double(pic.height); cw = ch * aspect }
+        let x = (pic.width - Int(cw)) / 2, y = (pic.height - Int(ch)) / 2
+        return pic.cropped(x: x, y: y, width: max(1, Int(cw)), height: max(1, Int(ch)))
+            .resized(width: width, height: height, interpolation: .bilinear, antialias: true)
+    }
+}
+
+/// FNV-1a over the UTF-8 bytes: unlike `Hasher`, the same in every process, so outputs are reproducible.
+enum StableName {
+    static func hash(_ s: String) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return h
+    }
+}

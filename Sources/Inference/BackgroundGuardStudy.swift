@@ -1,0 +1,98 @@
+import Data
+import Foundation
+import Metrics
+import Models
+import Synth
+import Training
+
+/// The measurement behind the background guard: the same synthetic scenes (same people, poses, cameras;
+/// only the background differs, because the renderer draws it from its own random stream) rendered with
+/// scenery and on a plain colour (`sapiens synth --background none`), scored by a depth checkpoint with
+/// exact labels. Depth error is aligned per image (least-squares scale and shift, on the ground-truth
+/// person pixels), as `sapiens evaluate` does.
+public enum BackgroundGuardStudy {
+    public struct Arm: Codable, Sendable {
+        public var name: String
+        public var metrics: DepthMetrics
+        /// Images on which the guard composited a background.
+        public var triggered: Int
+    }
+
+    public struct Report: Codable, Sendable {
+        public var checkpoint: String
+        public var images: Int
+        public var size: String
+        public var seed: Int
+        public var guardBackground: String
+        /// With scenery (the reference; the guard runs as in `sapiens infer`, and should rarely trigger).
+        public var scenery: Arm
+        /// Plain colour, guard off.
+        public var plainUnguarded: Arm
+        /// Plain colour, guard on.
+        public var plainGuarded: Arm
+        /// Images whose aligned RMSE the guard lowered.
+        public var improvedImages: Int
+        /// RMSE of the best constant per image (the ground truth's spread on the person): what alignment
+        /// alone achieves, so a model near it is not using the image and no guard can matter.
+        public var constantRMSE: Double
+
+        public var table: String {
+            func row(_ a: Arm) -> String {
+                let m = a.metrics
+                return "| \(a.name) | \(String(format: "%.4f", m.absRel)) | \(String(format: "%.4f", m.rmse)) | \(String(format: "%.3f", m.delta1)) | \(a.triggered)/\(images) |"
+            }
+            return """
+            | input (\(images) synthetic images, \(size)) | AbsRel | RMSE (m) | δ<1.25 | guard triggered |
+            |---|---|---|---|---|
+            \(row(scenery))
+            \(row(plainUnguarded))
+            \(row(plainGuarded))
+            | a constant per image (no model; alignment alone) | – | \(String(format: "%.4f", constantRMSE)) | – | – |
+            """
+        }
+    }
+
+    public static func run(checkpoint: String, images: Int = 100, height: Int = 256, width: Int = 192, seed: Int = 7_000_001,
+                           cacheDir: String = "datasets/generated", guardConfig: BackgroundGuard = BackgroundGuard(),
+                           guardBackgroundName: String = "procedural", progress: ((Int, Int) -> Void)? = nil) throws -> Report {
+        let model = try TaskCheckpoint.load(path: checkpoint, overrides: .init(task: .depth))
+        let predictor = TaskPredictor(model: model)
+        func corpus(_ bg: SynthConfig.Background) throws -> LabelledCorpus {
+            let dir = try ImageCorpus.renderSynthetic(images: images, height: height, width: width, people: "1-2", seed: seed,
+                                                      cacheDir: cacheDir, background: bg)
+            return try LabelledCorpus.shards(folder: dir, labels: LabelSpec())
+        }
+        let scenery = try corpus(.procedural), plain = try corpus(.none)
+        var on = guardConfig; on.enabled = true
+        var evals = [DepthEvaluator(alignScaleShift: true), DepthEvaluator(alignScaleShift: true), DepthEvaluator(alignScaleShift: true)]
+        var triggered = [0, 0, 0], improved = 0
+        var constant = 0.0
+        for i in 0..<images {
+            let a = try scenery.sample(at: i), b = try plain.sample(at: i)
+            guard let gt = b.depth else { throw InferenceError.input(path: plain.name(of: i), problem: "has no depth label") }
+            let fg = b.mask
+            let mask = (0..<gt.count).map { i in gt[i] > 0 && (fg.map { $0[i] > 0 } ?? true) }
+            let truth = gt.map(Double.init)
+            let person = mask.indices.filter { mask[$0] }.map { truth[$0] }
+            let mean = person.reduce(0, +) / Double(max(1, person.count))
+            constant += (person.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(1, person.count))).squareRoot() / Double(images)
+            let inputs: [(Image, Bool)] = [(a.image, true), (b.image, false), (b.image, true)]
+            var rmse: [Double] = []
+            for (k, (img, guarded)) in inputs.enumerated() {
+                var g = on; g.enabled = guarded
+                let r = g.apply(img, name: "study-\(i)")
+                if r.composited { triggered[k] += 1 }
+                let pred = predictor.dense([r.image])[0].values.map(Double.init)
+                let m = try evals[k].add(prediction: pred, groundTruth: truth, mask: mask)
+                rmse.append(m?.rmse ?? .nan)
+            }
+            if rmse[2] < rmse[1] { improved += 1 }
+            progress?(i + 1, images)
+        }
+        let names = ["scenery (guard on, as default)", "plain colour, guard off", "plain colour, guard on"]
+        let arms = try (0..<3).map { Arm(name: names[$0], metrics: try evals[$0].report().metrics, triggered: triggered[$0]) }
+        return Report(checkpoint: checkpoint, images: images, size: "\(height)x\(width)", seed: seed, guardBackground: guardBackgroundName,
+                      scenery: arms[0], plainUnguarded: arms[1], plainGuarded: arms[2], improvedImages: improved,
+                      constantRMSE: constant)
+    }
+}

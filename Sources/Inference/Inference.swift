@@ -1,1 +1,0 @@
-// The Inference layer; see README.md for the architecture.

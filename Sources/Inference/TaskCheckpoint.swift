@@ -1,0 +1,161 @@
+import Data
+import Foundation
+import Models
+import NN
+import Tensor
+
+/// Opens a task checkpoint for inference: either one of ours (its configuration is in the safetensors
+/// metadata) or an official Sapiens checkpoint converted by `scripts/convert_pth.py`, which has no
+/// metadata, so its configuration is read off the tensor shapes.
+public enum TaskCheckpoint {
+    /// What shapes cannot tell: the number of attention heads (from the width when it is a known preset),
+    /// the input size (from the position table when it is Sapiens' 64×48 grid or square) and, for a
+    /// dense head, the task when the output channel count is ambiguous.
+    public struct Overrides: Sendable {
+        public var task: VisionTask?
+        public var heads: Int?
+        public var inputHeight: Int?
+        public var inputWidth: Int?
+        public init(task: VisionTask? = nil, heads: Int? = nil, inputHeight: Int? = nil, inputWidth: Int? = nil) {
+            self.task = task; self.heads = heads; self.inputHeight = inputHeight; self.inputWidth = inputWidth
+        }
+    }
+
+    /// Heads of the standard ViT / Sapiens widths (SAPIENS.md, "Backbones").
+    static let headsByWidth: [Int: Int] = [192: 3, 384: 6, 768: 12, 1024: 16, 1280: 16, 1536: 24, 1920: 32]
+
+    public static func load(path: String, overrides: Overrides = Overrides()) throws -> TaskModel {
+        let file = TaskModel.modelFile(path)
+        guard FileManager.default.fileExists(atPath: file) else {
+            throw InferenceError.checkpoint(path: file, problem: "no such checkpoint (pass a checkpoint folder or its model.safetensors)")
+        }
+        let st = try SafeTensors.load(path: file)
+        if let json = st.metadata[TaskModel.metadataKey] {
+            // The file is already in memory (a Sapiens-scale one is gigabytes), so it is not read again.
+            let config: TaskModelConfig
+            do { config = try JSONDecoder().decode(TaskModelConfig.self, from: Data(json.utf8)) } catch {
+                throw InferenceError.checkpoint(path: file, problem: "its '\(TaskModel.metadataKey)' metadata is not a valid configuration: \(error)")
+            }
+            if let t = overrides.task, t != config.task {
+                throw InferenceError.checkpoint(path: file, problem: "is a \(config.task.rawValue) checkpoint, not \(t.rawValue)")
+            }
+            try config.validate()
+            let model = TaskModel(config, rng: RNG(seed: 0))
+            var tensors: [String: Tensor] = [:]
+            for name in st.names {
+                tensors[name.hasPrefix("backbone.") ? "backbone." + CheckpointNames.officialName(name) : name] = try st.tensor(name)
+            }
+            try model.load(tensors, strict: true, source: file)
+            return model
+        }
+        if st.metadata["kind"] == "mae" || st.contains("decoder_pred.weight") {
+            throw InferenceError.checkpoint(path: file, problem: "is an MAE pretraining checkpoint (no task head); fine-tune it first with `sapiens finetune --init`")
+        }
+        let config = try inferConfig(st, path: file, overrides: overrides)
+        let model = TaskModel(config, rng: RNG(seed: 0))
+        try loadConverted(model, st, path: file)
+        return model
+    }
+
+    /// The configuration of a converted Sapiens checkpoint, from its tensor shapes.
+    public static func inferConfig(_ st: SafeTensors, path: String, overrides: Overrides = Overrides()) throws -> TaskModelConfig {
+        func shape(_ name: String) -> [Int]? {
+            for n in [name, "backbone." + name] { if let e = st.entries[n] { return e.shape } }
+            return nil
+        }
+        func fail(_ why: String) -> InferenceError { .checkpoint(path: path, problem: "no task metadata, and " + why) }
+        guard let patch = shape("patch_embed.proj.weight") ?? shape("patch_embed.projection.weight"), patch.count == 4 else {
+            throw fail("no patch_embed weight: not a ViT task checkpoint (convert official .pth files with scripts/convert_pth.py)")
+        }
+        let width = patch[0], patchSize = patch[2]
+        let blockIndex = Set(st.names.compactMap { name -> Int? in
+            let n = name.hasPrefix("backbone.") ? String(name.dropFirst("backbone.".count)) : name
+            for prefix in ["blocks.", "layers."] where n.hasPrefix(prefix) {
+                return Int(n.dropFirst(prefix.count).prefix { $0.isNumber })
+            }
+            return nil
+        })
+        let depth = blockIndex.count
+        guard depth > 0, blockIndex == Set(0..<depth) else { throw fail("its transformer blocks are not numbered 0..<\(depth)") }
+        guard let heads = overrides.heads ?? headsByWidth[width] else {
+            throw fail("width \(width) is not a known preset, so the number of attention heads is unknown (pass --heads)")
+        }
+        let fc1 = shape("blocks.0.mlp.fc1.weight") ?? shape("layers.0.ffn.layers.0.0.weight")
+        let mlpRatio = fc1.map { $0[0] / max(width, 1) } ?? 4
+
+        var (h, w) = (overrides.inputHeight ?? 0, overrides.inputWidth ?? 0)
+        if h == 0 || w == 0 {
+            let rows = shape("pos_embed")?[1] ?? 0
+            let noCls = rows - (st.contains("cls_token") || st.contains("backbone.cls_token") ? 1 : 0)
+            if noCls == 64 * 48 { (h, w) = (1024, 768) }
+            else if let side = exactSquareRoot(noCls) { (h, w) = (side * patchSize, side * patchSize) }
+            else if rows == 64 * 48 { (h, w) = (1024, 768) }
+            else { throw fail("its position table (\(rows) rows) is neither Sapiens' 64x48 grid nor square (pass --input-size HxW)") }
+        }
+
+        let prefix: String
+        if st.names.contains(where: { $0.hasPrefix("head.") }) { prefix = "head" }
+        else if st.names.contains(where: { $0.hasPrefix("decode_head.") }) { prefix = "decode_head" }
+        else { throw fail("it has no head.* or decode_head.* tensors (a backbone-only checkpoint cannot run a task)") }
+        func layers(_ kind: String, channelAxis: Int) -> [Int] {
+            var out: [Int] = []
+            var i = 0
+            while let s = st.entries["\(prefix).\(kind).\(i).weight"]?.shape { out.append(s[channelAxis]); i += 3 }
+            return out
+        }
+        let deconvs = layers("deconv_layers", channelAxis: 1)   // ConvTranspose2d weights are (in, out, k, k)
+        let convs = layers("conv_layers", channelAxis: 0)
+        let finalName = prefix == "head" ? "final_layer" : "conv_seg"
+        guard let out = st.entries["\(prefix).\(finalName).weight"]?.shape.first else {
+            throw fail("it has no \(prefix).\(finalName).weight")
+        }
+
+        let task: VisionTask
+        if prefix == "head" { task = .pose }
+        else if let t = overrides.task { task = t }
+        else {
+            switch out {
+            case 1: task = .depth
+            case 3: task = .normal
+            default: task = .seg
+            }
+        }
+        guard (task == .pose) == (prefix == "head") else {
+            throw InferenceError.checkpoint(path: path, problem: "its head is \(prefix).* but --task says \(task.rawValue)")
+        }
+        var labels = "", names: [String] = []
+        switch task {
+        case .pose:
+            if let s = KeypointSchema.forCount(out) { labels = s.name; names = s.names }
+        case .seg:
+            for c in [SegClasses.sapiens28, SegClasses.lip20] where c.count == out { labels = c.name; names = c.names }
+        default: break
+        }
+        let backbone = ViTConfig(width: width, depth: depth, heads: heads, patchSize: patchSize, imageHeight: h, imageWidth: w,
+                                 mlpRatio: mlpRatio, clsToken: false)
+        let config = TaskModelConfig(task: task, backbone: backbone,
+                                     head: HeadConfig(deconvChannels: deconvs, convChannels: convs, outChannels: out),
+                                     labels: labels, labelNames: names)
+        do { try config.validate() } catch { throw fail("the configuration read from its shapes is invalid: \(error)") }
+        return config
+    }
+
+    /// Backbone in either naming (position table resized to the model's grid), then the head, both strict.
+    static func loadConverted(_ model: TaskModel, _ st: SafeTensors, path: String) throws {
+        try CheckpointNames.loadBackbone(model.backbone, path: path)
+        let prefix = model.config.task.headPrefix + "."
+        var head: [String: Tensor] = [:]
+        for name in st.names where name.hasPrefix(prefix) {
+            // Parameter-free norms carry no tensors in our head; BatchNorm counters are not weights.
+            if name.hasSuffix("num_batches_tracked") { continue }
+            head[String(name.dropFirst(prefix.count))] = try st.tensor(name)
+        }
+        try model.head.load(head, strict: true, source: path)
+    }
+
+    static func exactSquareRoot(_ n: Int) -> Int? {
+        guard n > 0 else { return nil }
+        let s = Int(Double(n).squareRoot().rounded())
+        return s * s == n ? s : nil
+    }
+}

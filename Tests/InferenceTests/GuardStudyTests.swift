@@ -1,0 +1,44 @@
+import Data
+import Foundation
+import Inference
+import Models
+import Synth
+import Training
+import XCTest
+
+/// The premises of the background-guard measurement (docs/inference.md): the plain and scenery renders are
+/// the same scenes, and each arm runs the guard as it says.
+final class GuardStudyTests: XCTestCase {
+    func testPlainAndSceneryRendersShareEveryLabel() throws {
+        let dir = scratchFolder("same-scenes")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        func corpus(_ bg: SynthConfig.Background) throws -> LabelledCorpus {
+            try LabelledCorpus.shards(folder: try ImageCorpus.renderSynthetic(images: 6, height: 96, width: 72, people: "1-2", seed: 5,
+                                                                               cacheDir: dir, background: bg), labels: LabelSpec())
+        }
+        let a = try corpus(.procedural), b = try corpus(.none)
+        for i in 0..<6 {
+            let s = try a.sample(at: i), t = try b.sample(at: i)
+            XCTAssertEqual(s.depth, t.depth, "image \(i): depth")
+            XCTAssertEqual(s.mask, t.mask, "image \(i): mask")
+            XCTAssertEqual(s.seg, t.seg, "image \(i): parts")
+            XCTAssertEqual(s.keypoints, t.keypoints, "image \(i): keypoints")
+            XCTAssertNotEqual(s.image, t.image, "only the background differs")
+        }
+    }
+
+    func testStudyArmsRunTheGuardAsTheySay() throws {
+        let dir = scratchFolder("study")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let ckpt = try saveCheckpoint(tinyModel(.depth), to: dir + "/depth.safetensors")
+        let r = try BackgroundGuardStudy.run(checkpoint: ckpt, images: 8, height: 96, width: 72, seed: 77, cacheDir: dir)
+        XCTAssertEqual(r.images, 8)
+        XCTAssertEqual(r.plainGuarded.triggered, 8, "every plain render is composited")
+        XCTAssertEqual(r.plainUnguarded.triggered, 0, "guard off")
+        XCTAssertEqual(r.scenery.triggered, 0, "scenery is left alone")
+        for arm in [r.scenery, r.plainUnguarded, r.plainGuarded] { XCTAssertTrue(arm.metrics.rmse.isFinite && arm.metrics.rmse > 0, arm.name) }
+        XCTAssertTrue(r.table.contains("plain colour, guard on"))
+        XCTAssertThrowsError(try BackgroundGuardStudy.run(checkpoint: try saveCheckpoint(tinyModel(.seg), to: dir + "/seg.safetensors"), images: 2,
+                                                          height: 96, width: 72, cacheDir: dir)) { e in XCTAssertTrue("\(e)".contains("not depth"), "\(e)") }
+    }
+}

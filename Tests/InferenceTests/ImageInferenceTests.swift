@@ -1,0 +1,80 @@
+import Data
+import Foundation
+import Inference
+import Models
+import Training
+import XCTest
+
+final class ImageInferenceTests: XCTestCase {
+    /// All four tasks on a non-square image of an unusual size: every result at the image's own resolution,
+    /// every file written and readable in its documented format.
+    func testAllTasksMapBackToTheOriginalResolutionAndWriteEveryFile() throws {
+        let dir = scratchFolder("infer")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let engine = try ImageInference(models: VisionTask.allCases.map { tinyModel($0) })
+        XCTAssertEqual(engine.tasks, VisionTask.allCases)
+        let image = plainBackgroundImage(width: 70, height: 53)
+        let box = PersonBox(x: 10, y: 5, w: 30, h: 40, score: 0.9)
+        let r = engine.run(image, name: "odd", boxes: [box])
+        let n = 70 * 53
+        XCTAssertEqual(r.seg?.count, n)
+        XCTAssertEqual(r.depth?.count, n)
+        XCTAssertEqual(r.normals?.count, 3 * n)
+        let normals = try XCTUnwrap(r.normals)
+        for p in stride(from: 0, to: n, by: 97) {
+            let len = (normals[3 * p] * normals[3 * p] + normals[3 * p + 1] * normals[3 * p + 1] + normals[3 * p + 2] * normals[3 * p + 2]).squareRoot()
+            XCTAssertEqual(len, 1, accuracy: 1e-4)
+        }
+        let people = try XCTUnwrap(r.people)
+        XCTAssertEqual(people.count, 1)
+        XCTAssertEqual(people[0].keypoints.count, 17 * 3)
+        XCTAssertEqual(people[0].box, box)
+        // Top-down crops cover the padded box (1.25x), so decoded keypoints land around it, not elsewhere.
+        for k in 0..<17 {
+            XCTAssertTrue((-5...55).contains(people[0].keypoints[3 * k]) && (-15...55).contains(people[0].keypoints[3 * k + 1]), "keypoint \(k)")
+        }
+        XCTAssertTrue(try XCTUnwrap(r.guarded).composited, "plain background: depth and normals saw a composite")
+        XCTAssertEqual(r.foreground?.count, n)
+
+        let input = InputImage(path: "odd.png", imageID: 42, stem: "odd")
+        let rec = try ResultFiles.write(r, input: input, outDir: dir, keypointSkeleton: KeypointSchema.coco17.skeleton, keypointCount: 17)
+        for key in ["keypoints", "pose_vis", "seg", "seg_vis", "foreground", "depth_npy", "depth_png16", "depth_vis", "normal_npy", "normal_vis", "guard_input", "summary"] {
+            XCTAssertNotNil(rec.files[key], key)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: rec.files[key] ?? ""), key)
+        }
+        let results = try COCOKeypointResults.read(path: dir + "/odd.keypoints.json", numKeypoints: 17)
+        XCTAssertEqual(results.map(\.imageID), [42])
+        let seg = try SegLabel.read(path: dir + "/odd.seg.png", classes: .sapiens28, expectedSize: (70, 53))
+        XCTAssertEqual(seg.ids, r.seg)
+        let depth = try NPY.read(path: dir + "/odd.depth.npy")
+        XCTAssertEqual(depth.shape, [53, 70])
+        XCTAssertEqual(depth.values, r.depth)
+        XCTAssertEqual(try NPY.read(path: dir + "/odd.normal.npy").shape, [53, 70, 3])
+        let png16 = try ImageCodec.decodePNG16(try FileIO.read(path: dir + "/odd.depth.png"), name: "depth.png")
+        XCTAssertEqual(png16.width, 70); XCTAssertEqual(png16.channels, 1)
+        let fg = try XCTUnwrap(r.foreground)
+        for p in 0..<n { XCTAssertEqual(png16.values[p] == 0, !fg[p], "0 exactly on the background at \(p)") }
+        XCTAssertEqual(png16.values.filter { $0 > 0 }.max(), 65535)
+        XCTAssertEqual(png16.values.filter { $0 > 0 }.min(), 1)
+        let summary = try ImageCodec.load(path: dir + "/odd.summary.png")
+        XCTAssertGreaterThan(summary.width, 5 * 70, "photo + four task panels")
+        XCTAssertEqual(rec.depthRange?.count, 2)
+    }
+
+    func testOneCheckpointPerTask() {
+        XCTAssertThrowsError(try ImageInference(models: [tinyModel(.seg), tinyModel(.seg, seed: 2)], paths: ["a", "b"])) { e in
+            XCTAssertTrue("\(e)".contains("two seg checkpoints") && "\(e)".contains("b"), "\(e)")
+        }
+    }
+
+    func testGuardOffRunsDepthOnTheImageAsItIs() {
+        let engine = try? ImageInference(models: [tinyModel(.depth)])
+        engine?.backgroundGuard.enabled = false
+        let image = plainBackgroundImage()
+        let off = engine?.run(image, name: "p")
+        XCTAssertEqual(off?.guarded?.composited, false)
+        XCTAssertEqual(off?.guarded?.image, image)
+        engine?.backgroundGuard.enabled = true
+        XCTAssertNotEqual(engine?.run(image, name: "p").depth, off?.depth, "the composite changes what the depth head sees")
+    }
+}
