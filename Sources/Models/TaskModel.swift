@@ -146,34 +146,41 @@ public final class TaskModel: Module {
 
     /// Reads the configuration stored in a task checkpoint (a `model.safetensors`, or a checkpoint folder).
     public static func config(at path: String) throws -> TaskModelConfig {
-        let file = try SafeTensors.load(path: modelFile(path))
+        try config(of: try SafeTensors.load(path: modelFile(path)), path: modelFile(path))
+    }
+
+    static func config(of file: SafeTensors, path: String) throws -> TaskModelConfig {
         guard let json = file.metadata[metadataKey] else {
-            throw ModelConfigError.notATaskCheckpoint(path: modelFile(path), reason: "no '\(metadataKey)' entry in its metadata (is it an MAE pretraining checkpoint? use it with --init)")
+            throw ModelConfigError.notATaskCheckpoint(path: path, reason: "no '\(metadataKey)' entry in its metadata (is it an MAE pretraining checkpoint? use it with --init)")
         }
         do { return try JSONDecoder().decode(TaskModelConfig.self, from: Data(json.utf8)) } catch {
-            throw ModelConfigError.notATaskCheckpoint(path: modelFile(path), reason: "its '\(metadataKey)' metadata is not a valid configuration: \(error)")
+            throw ModelConfigError.notATaskCheckpoint(path: path, reason: "its '\(metadataKey)' metadata is not a valid configuration: \(error)")
         }
     }
 
     /// Builds the model a task checkpoint describes and loads its weights (strict, shapes checked).
-    /// Backbone names may be official MAE names or Sapiens/mmpretrain names.
+    /// Backbone names may be official MAE names or Sapiens/mmpretrain names. The file is read once.
     public static func load(path: String) throws -> TaskModel {
-        let cfg = try config(at: path)
+        let file = try SafeTensors.load(path: modelFile(path))
+        let cfg = try config(of: file, path: modelFile(path))
         try cfg.validate()
         let model = TaskModel(cfg, rng: RNG(seed: 0))
-        try model.loadWeights(path: modelFile(path))
+        try model.loadWeights(file, source: modelFile(path))
         return model
     }
 
     /// Loads every tensor of a task checkpoint into this model (strict).
     public func loadWeights(path: String) throws {
-        let file = try SafeTensors.load(path: path)
+        try loadWeights(try SafeTensors.load(path: path), source: path)
+    }
+
+    func loadWeights(_ file: SafeTensors, source: String) throws {
         var tensors: [String: Tensor] = [:]
         for name in file.names {
             let mapped = name.hasPrefix("backbone.") ? "backbone." + CheckpointNames.officialName(name) : name
             tensors[mapped] = try file.tensor(name)
         }
-        try load(tensors, strict: true, source: path)
+        try load(tensors, strict: true, source: source)
     }
 
     /// Initialises the backbone from a pretraining checkpoint (MAE names, Sapiens names, or another task

@@ -31,8 +31,8 @@ struct FolderSink: SampleSink {
             try FileIO.writeAtomically(try ImageCodec.encodeJPEG(SampleEncoding.rgbImage(s), quality: quality), to: at("images", "jpg"))
             try FileIO.writeAtomically(try SampleEncoding.segmentationPNG(s), to: at("seg", "png"))
             try FileIO.writeAtomically(try SampleEncoding.maskPNG(s), to: at("masks", "png"))
-            try FileIO.writeAtomically(NPY.encode(float32: s.depth, shape: [s.height, s.width]), to: at("depth", "npy"))
-            try FileIO.writeAtomically(NPY.encode(float32: s.normals, shape: [s.height, s.width, 3]), to: at("normals", "npy"))
+            try NPY.write(NPYArray(shape: [s.height, s.width], values: s.depth), path: at("depth", "npy"))
+            try NPY.write(NPYArray(shape: [s.height, s.width, 3], values: s.normals), path: at("normals", "npy"))
         }
         for s in samples { coco.add(s, fileName: SampleEncoding.id(s.index) + ".jpg") }
     }

@@ -86,42 +86,12 @@ final class FineTuneTests: XCTestCase {
     /// Kills a real `sapiens finetune` with SIGKILL after a checkpoint, resumes, and requires the uninterrupted
     /// run's losses bit for bit.
     func testKilledFineTuneResumesExactly() throws {
-        let exe = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent(".build/release/sapiens").path
-        guard FileManager.default.isExecutableFile(atPath: exe) else {
-            return XCTFail("this test needs the release binary at \(exe); run `swift build -c release` first (scripts/test does)")
-        }
         let dir = scratchDir("ft-resume")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let recipe = dir + "/micro.yaml"
         try microFineTuneRecipe(task: "pose", steps: 30).write(toFile: recipe, atomically: true, encoding: .utf8)
-        func launch(_ out: String, resume: Bool) throws -> Process {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: exe)
-            p.arguments = ["finetune", "--task", "pose", "--recipe", recipe, "--init", "scratch", "--out", out, "--cache", dir + "/cache"] + (resume ? ["--resume"] : [])
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            return p
-        }
-        let straight = try launch(dir + "/a", resume: false)
-        straight.waitUntilExit()
-        XCTAssertEqual(straight.terminationStatus, 0)
-        let victim = try launch(dir + "/b", resume: false)
-        let deadline = Date().addingTimeInterval(120)
-        while !FileManager.default.fileExists(atPath: dir + "/b/checkpoints/step-0000010/state.json") && Date() < deadline && victim.isRunning {
-            usleep(10_000)
-        }
-        XCTAssertTrue(victim.isRunning, "the run finished before it could be killed")
-        kill(victim.processIdentifier, SIGKILL)
-        victim.waitUntilExit()
-        XCTAssertLessThan(losses(dir + "/b").count, 30)
-        let resumed = try launch(dir + "/b", resume: true)
-        resumed.waitUntilExit()
-        XCTAssertEqual(resumed.terminationStatus, 0)
-        let a = losses(dir + "/a"), b = losses(dir + "/b")
-        XCTAssertEqual(a.count, 30)
-        XCTAssertEqual(a, b, "resumed losses differ from the uninterrupted run")
+        try assertKilledRunResumesExactly(["finetune", "--task", "pose", "--recipe", recipe, "--init", "scratch"],
+                                          dir: dir, killAfter: 10, steps: 30)
     }
 
     func testShippedFineTuneRecipesLoad() throws {

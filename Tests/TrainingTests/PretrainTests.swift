@@ -55,45 +55,11 @@ final class PretrainTests: XCTestCase {
     /// Kills a real `sapiens pretrain` process with SIGKILL after a checkpoint, resumes it, and
     /// requires the same losses, bit for bit, as an uninterrupted run.
     func testKilledRunResumesExactly() throws {
-        let exe = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent(".build/release/sapiens").path
-        guard FileManager.default.isExecutableFile(atPath: exe) else {
-            return XCTFail("this test needs the release binary at \(exe); run `swift build -c release` first (scripts/test does)")
-        }
         let dir = scratchDir("resume")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let recipe = dir + "/micro.yaml"
         try microRecipe(steps: 40).write(toFile: recipe, atomically: true, encoding: .utf8)
-        func launch(_ out: String, resume: Bool) throws -> Process {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: exe)
-            p.arguments = ["pretrain", "--recipe", recipe, "--out", out, "--cache", dir + "/cache"] + (resume ? ["--resume"] : [])
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            return p
-        }
-        let straight = try launch(dir + "/a", resume: false)
-        straight.waitUntilExit()
-        XCTAssertEqual(straight.terminationStatus, 0)
-
-        let victim = try launch(dir + "/b", resume: false)
-        let deadline = Date().addingTimeInterval(120)
-        while !FileManager.default.fileExists(atPath: dir + "/b/checkpoints/step-0000015/state.json") && Date() < deadline && victim.isRunning {
-            usleep(20_000)
-        }
-        XCTAssertTrue(victim.isRunning, "the run finished before it could be killed")
-        kill(victim.processIdentifier, SIGKILL)
-        victim.waitUntilExit()
-        XCTAssertEqual(victim.terminationReason, .uncaughtSignal)
-        XCTAssertLessThan(losses(dir + "/b").count, 40)
-
-        let resumed = try launch(dir + "/b", resume: true)
-        resumed.waitUntilExit()
-        XCTAssertEqual(resumed.terminationStatus, 0)
-        let a = losses(dir + "/a"), b = losses(dir + "/b")
-        XCTAssertEqual(a.count, 40)
-        XCTAssertEqual(a, b, "resumed losses differ from the uninterrupted run")
+        try assertKilledRunResumesExactly(["pretrain", "--recipe", recipe], dir: dir, killAfter: 15, steps: 40)
     }
 }
 
