@@ -1,13 +1,14 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Layers (dependencies point down only): sapiens CLI -> Inference -> Training -> Curation/Synth -> Data/Models -> NN -> Tensor -> C shims.
+// Layers (dependencies point down only): sapiens CLI -> Inference -> Training -> Curation/Synth -> Data/Models -> NN -> Tensor -> C shims;
+// Distributed (MPI communicator) sits on its C shim and is used by Training and Curation.
 let package = Package(
     name: "Sapiens",
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "sapiens", targets: ["sapiens"]),
-        .library(name: "SapiensKit", targets: ["Tensor", "NN", "Models", "Data", "Synth", "Metrics", "Training", "Inference", "Curation"]),
+        .library(name: "SapiensKit", targets: ["Tensor", "NN", "Models", "Data", "Synth", "Metrics", "Training", "Inference", "Curation", "Distributed"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -25,6 +26,9 @@ let package = Package(
         .target(name: "CPNG", dependencies: ["CPNGSys"]),
         // Vectorised hot loops (target_clones picks AVX-512/AVX2 at run time). Engine logic stays in Swift.
         .target(name: "CKernels"),
+        // Open MPI through dlopen at run time: the build never needs MPI (see Sources/Distributed).
+        .target(name: "CMPI", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "Distributed", dependencies: ["CMPI"]),
 
         .target(name: "Tensor", dependencies: ["CBLAS", "CKernels"]),
         .target(name: "NN", dependencies: ["Tensor"]),
@@ -32,12 +36,12 @@ let package = Package(
         .target(name: "Data", dependencies: ["CJPEG", "CPNG", "CHDF5"], resources: [.copy("Resources")]),
         .target(name: "Synth", dependencies: ["Data"]),
         .target(name: "Metrics"),
-        .target(name: "Curation", dependencies: ["Data", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Training", dependencies: ["Models", "Data", "Synth", "Metrics",
+        .target(name: "Curation", dependencies: ["Data", "Distributed", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Training", dependencies: ["Models", "Data", "Synth", "Metrics", "Distributed",
                                                  .product(name: "Yams", package: "Yams"),
                                                  .product(name: "Logging", package: "swift-log")]),
         .target(name: "Inference", dependencies: ["Training"]),
-        .executableTarget(name: "sapiens", dependencies: ["Inference", "Curation",
+        .executableTarget(name: "sapiens", dependencies: ["Inference", "Curation", "Distributed",
                                                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "NN", "Models"]),
@@ -49,6 +53,7 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference"]),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Training"]),
     ],
     // Swift 5 mode: the engine shares buffers across worker threads by design (disjoint ranges),
     // which strict Swift 6 sendability checking cannot express without unsafe wrappers everywhere.

@@ -1,4 +1,5 @@
 import Data
+import Distributed
 import Foundation
 import Logging
 import Models
@@ -43,6 +44,8 @@ public final class FineTuner {
     public var logger = Logger(label: "sapiens.finetune")
     public var showProgress = true
     public var cacheDir = "datasets/generated"
+    /// The ranks to train over (default: the process's MPI world, a single rank without mpirun).
+    public var communicator: Communicator?
 
     public init(recipe: FineTuneRecipe, recipeText: String, outDir: String, initFrom: String?, steps: Int? = nil) {
         self.recipe = recipe
@@ -82,7 +85,7 @@ public final class FineTuner {
     }
 
     /// The sample stream: augmented, target-encoded training samples in a reproducible order.
-    func makeStream(corpus: LabelledCorpus, config: TaskModelConfig, position: Int) throws -> SampleStream<TaskSample> {
+    func makeStream(corpus: LabelledCorpus, config: TaskModelConfig, position: Int, rank: Int = 0, ranks: Int = 1) throws -> SampleStream<TaskSample> {
         let d = recipe.data
         let targets = TaskTargets(config: config, heatmapSigma: Float(d.heatmap_sigma))
         let jitter: PhotometricJitter? = d.photometric_jitter ? PhotometricJitter() : nil
@@ -97,7 +100,7 @@ public final class FineTuner {
             let aug = TopDownAugmentation(outWidth: W, outHeight: H, padding: d.box_padding, scale: d.scale_min...d.scale_max,
                                           rotationDegrees: d.rotation_degrees, flipProbability: d.hflip_probability,
                                           backgroundProbability: d.background_probability, jitter: jitter, keypointFlip: try recipe.schema().flipIndex)
-            return SampleStream(shardCounts: [instances.count], seed: seed, position: position, workers: d.loader_workers) { i, rng in
+            return SampleStream(shardCounts: [instances.count], seed: seed, position: position, workers: d.loader_workers, rank: rank, ranks: ranks) { i, rng in
                 let inst = instances[i]
                 return targets.make(aug.apply(try corpus.sample(at: inst.record), person: inst.person, rng: &rng))
             }
@@ -105,7 +108,7 @@ public final class FineTuner {
         let aug = FineTuneAugmentation(outWidth: W, outHeight: H, zoom: d.scale_min...d.scale_max, rotationDegrees: d.rotation_degrees,
                                        flipProbability: d.hflip_probability, backgroundProbability: d.background_probability, jitter: jitter,
                                        segFlip: config.task == .seg ? (try recipe.classes()).flipMap : nil)
-        return SampleStream(shardCounts: corpus.shardCounts, seed: seed, position: position, workers: d.loader_workers) { i, rng in
+        return SampleStream(shardCounts: corpus.shardCounts, seed: seed, position: position, workers: d.loader_workers, rank: rank, ranks: ranks) { i, rng in
             targets.make(aug.apply(try corpus.sample(at: i), rng: &rng))
         }
     }
@@ -124,8 +127,14 @@ public final class FineTuner {
     public func run(resume: Bool) throws -> FineTuneSummary {
         let started = Date()
         let fm = FileManager.default
-        try fm.createDirectory(atPath: outDir, withIntermediateDirectories: true)
-        try AtomicFile.write(Data(recipeText.utf8), to: (outDir as NSString).appendingPathComponent("recipe.yaml"))
+        let comm = try communicator ?? Communicator.world
+        let threads = DataParallel.applyThreadsPerRank(comm)
+        let writes = comm.isMain
+        if !writes { logger.logLevel = .warning; showProgress = false }
+        if writes {
+            try fm.createDirectory(atPath: outDir, withIntermediateDirectories: true)
+            try AtomicFile.write(Data(recipeText.utf8), to: (outDir as NSString).appendingPathComponent("recipe.yaml"))
+        }
         let config = try recipe.modelConfig()
         let model = TaskModel(config, rng: RNG(seed: UInt64(truncatingIfNeeded: recipe.seed)))
         let named = model.namedParameters()
@@ -133,6 +142,9 @@ public final class FineTuner {
                                                           weightDecay: recipe.optim.weight_decay),
                         lr: recipe.optim.lr, betas: (recipe.optim.beta1, recipe.optim.beta2))
         let params = model.trainableParameters()
+        let dp = DataParallel(comm: comm, parameters: params)
+        let B = recipe.optim.batch_size, A = recipe.optim.accumulation_steps
+        let localB = try dp.localBatch(B)
         let schedule = recipe.lrSchedule
         let lossFn = TaskLoss(task: config.task,
                               classWeights: config.task == .seg && recipe.loss.class_weights == "sapiens" && config.head.outChannels == 28
@@ -151,11 +163,11 @@ public final class FineTuner {
             try opt.loadState(try Checkpoints.loadTensors((ckpt as NSString).appendingPathComponent("optimizer.safetensors")),
                               source: (ckpt as NSString).appendingPathComponent("optimizer.safetensors"))
             step = state.step; position = state.position; skippedBefore = state.skippedImages
-            try MetricsLog.truncate(path: metricsPath, afterStep: step)
+            if writes { try MetricsLog.truncate(path: metricsPath, afterStep: step) }
             logger.info("resumed from \(ckpt) at step \(step)")
         } else {
             if resume { logger.notice("no checkpoint under \(checkpointRoot); starting from step 0") }
-            try? fm.removeItem(atPath: metricsPath)
+            if writes { try? fm.removeItem(atPath: metricsPath) }
             if let initFrom {
                 try model.initBackbone(from: initFrom)
                 logger.info("backbone initialised from \(initFrom)")
@@ -164,29 +176,33 @@ public final class FineTuner {
             }
         }
 
-        let (train, val) = try corpora()
-        let stream = try makeStream(corpus: train, config: config, position: position)
+        let (train, val) = try dp.afterMainOnly("rank 0 prepares the corpora") { try corpora() }
+        let stream = try makeStream(corpus: train, config: config, position: position, rank: comm.rank, ranks: comm.size)
+        if comm.isDistributed {
+            logger.info("data parallel: \(comm.size) ranks, \(localB) of the batch of \(B) per rank, \(threads ?? 0) threads per rank")
+        }
         logger.info("task \(config.task.rawValue): train \(train.description); val \(val?.description ?? "none"); model \(model.parameterCount) parameters; effective batch \(recipe.effectiveBatch); lr \(recipe.optim.lr), layer decay \(recipe.optim.layer_decay)")
-        let log = try MetricsLog(path: metricsPath)
+        let log: MetricsLog? = writes ? try MetricsLog(path: metricsPath) : nil
         let bar = ProgressBar(total: totalSteps, label: "finetune \(config.task.rawValue)", unit: "step")
         var firstLoss: Float?, lastLoss: Float?, nonFinite = 0, lastCheckpoint: String?, lastEval: TaskEvaluation?
-        let B = recipe.optim.batch_size, A = recipe.optim.accumulation_steps
         let targets = TaskTargets(config: config, heatmapSigma: Float(recipe.data.heatmap_sigma))
         var windowStart = Date(), windowImages = 0
 
+        // Validation runs on rank 0 while the others wait in the next step's allreduce.
         func validate() throws {
-            guard let val else { return }
+            guard writes, let val else { return }
             let dir = (outDir as NSString).appendingPathComponent("val/step-\(String(format: "%07d", step))")
             let e = try TaskEvaluator.evaluate(model: model, corpus: val, options: evaluationOptions(visualizationDir: dir))
             lastEval = e
             var rec: [String: Any] = ["step": step, "kind": "val", "task": config.task.rawValue, "images": e.images]
             for (k, v) in e.metrics { rec["val_" + k] = v }
-            log.append(rec)
+            log?.append(rec)
             try AtomicFile.write(try e.jsonData(), to: (dir as NSString).appendingPathComponent("metrics.json"))
             logger.info("step \(step) validation: \(e.headline) \(String(format: "%.4f", e.headlineValue))")
         }
 
         func checkpoint() throws {
+            guard writes else { return }
             let state = FineTuneState(task: config.task, step: step, position: stream.position, seed: recipe.seed, recipe: recipeText, model: config,
                                       initFrom: initFrom ?? "scratch", skippedImages: skippedBefore + stream.skipped.count)
             let enc = JSONEncoder()
@@ -197,12 +213,13 @@ public final class FineTuner {
         }
 
         while step < totalSteps {
+            dp.faultHook(step: step)
             let lr = schedule.lr(base: recipe.optim.lr, step: step)
             opt.lr = lr
             var lossSum: Float = 0
             var finite = true
             for _ in 0..<A {
-                let (samples, failed) = try stream.next(B)
+                let (samples, failed) = try stream.next(localB)
                 for f in failed { logger.warning("skipped unusable sample: \(f)") }
                 let batch = targets.batch(samples)
                 let loss = lossFn(model.predict(batch.images), batch)
@@ -211,6 +228,10 @@ public final class FineTuner {
                 (A > 1 ? loss * (1 / Float(A)) : loss).backward()
                 lossSum += l
             }
+            let agreed = try dp.agree(lossSum: lossSum, finite: finite, strides: stream.strides, step: step)
+            stream.commit(strides: agreed.strides)
+            finite = agreed.allFinite
+            if finite { try dp.averageGradients(step: step) }
             let gradNorm = finite ? clipGradNorm(params, maxNorm: recipe.optim.grad_clip) : .nan
             if !finite || !gradNorm.isFinite {
                 nonFinite += 1
@@ -223,14 +244,14 @@ public final class FineTuner {
             nonFinite = 0
             opt.step()
             opt.zeroGrad()
-            let loss = lossSum / Float(A)
+            let loss = agreed.loss / Float(A)
             if firstLoss == nil { firstLoss = loss }
             lastLoss = loss
             step += 1
             windowImages += B * A
             let dt = Date().timeIntervalSince(windowStart)
             let ips = dt > 0 ? Double(windowImages) / dt : 0
-            log.append(["step": step, "loss": Double(loss), "lr": Double(lr), "grad_norm": Double(gradNorm),
+            log?.append(["step": step, "loss": Double(loss), "lr": Double(lr), "grad_norm": Double(gradNorm),
                         "images_per_second": ips, "elapsed_s": Date().timeIntervalSince(started)])
             if step % recipe.run.log_every == 0 { windowStart = Date(); windowImages = 0 }
             if showProgress { bar.update(step, extra: String(format: "loss %.4f  lr %.2e  %.1f img/s", loss, lr, ips)) }
@@ -239,7 +260,7 @@ public final class FineTuner {
             if step % recipe.run.checkpoint_every == 0 || step == totalSteps { try checkpoint() }
         }
         if step > 0 && lastCheckpoint == nil { lastCheckpoint = Checkpoints.latest(root: checkpointRoot) }
-        writePlots(metricsPath: metricsPath)
+        if writes { writePlots(metricsPath: metricsPath) }
         return FineTuneSummary(outDir: outDir, steps: step, firstLoss: firstLoss, lastLoss: lastLoss, checkpoint: lastCheckpoint,
                                evaluation: lastEval, seconds: Date().timeIntervalSince(started))
     }

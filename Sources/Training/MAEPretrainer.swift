@@ -1,4 +1,5 @@
 import Data
+import Distributed
 import Foundation
 import Logging
 import Models
@@ -52,6 +53,8 @@ public final class MAEPretrainer {
     public var showProgress = true
     /// Folder for rendered synthetic corpora (shared between runs).
     public var cacheDir = "datasets/generated"
+    /// The ranks to train over (default: the process's MPI world, a single rank without mpirun).
+    public var communicator: Communicator?
 
     public init(recipe: PretrainRecipe, recipeText: String, outDir: String, steps: Int? = nil) {
         self.recipe = recipe
@@ -84,10 +87,16 @@ public final class MAEPretrainer {
     public func run(resume: Bool) throws -> PretrainSummary {
         let started = Date()
         let fm = FileManager.default
-        try fm.createDirectory(atPath: outDir, withIntermediateDirectories: true)
+        let comm = try communicator ?? Communicator.world
+        let threads = DataParallel.applyThreadsPerRank(comm)
+        let writes = comm.isMain
+        if !writes { logger.logLevel = .warning; showProgress = false }
         let reconDir = (outDir as NSString).appendingPathComponent("reconstructions")
-        try fm.createDirectory(atPath: reconDir, withIntermediateDirectories: true)
-        try AtomicFile.write(Data(recipeText.utf8), to: (outDir as NSString).appendingPathComponent("recipe.yaml"))
+        if writes {
+            try fm.createDirectory(atPath: outDir, withIntermediateDirectories: true)
+            try fm.createDirectory(atPath: reconDir, withIntermediateDirectories: true)
+            try AtomicFile.write(Data(recipeText.utf8), to: (outDir as NSString).appendingPathComponent("recipe.yaml"))
+        }
 
         let enc = recipe.encoderConfig, dec = recipe.decoderConfig
         let model = MAE(encoder: enc, decoder: dec, maskRatio: recipe.model.mask_ratio, normPixLoss: recipe.model.norm_pix_loss,
@@ -96,6 +105,9 @@ public final class MAEPretrainer {
         let opt = AdamW(groups: standardParameterGroups(named, weightDecay: recipe.optim.weight_decay), lr: recipe.peakLR,
                         betas: (recipe.optim.beta1, recipe.optim.beta2))
         let params = model.trainableParameters()
+        let dp = DataParallel(comm: comm, parameters: params)
+        let B = recipe.optim.batch_size, A = recipe.optim.accumulation_steps
+        let localB = try dp.localBatch(B)
         let schedule = LRSchedule.warmupCosine(warmupSteps: recipe.optim.warmup_steps, totalSteps: recipe.optim.total_steps, minLR: recipe.optim.min_lr)
 
         var step = 0, position = 0, skippedBefore = 0
@@ -115,26 +127,29 @@ public final class MAEPretrainer {
             step = state.step
             position = state.position
             skippedBefore = state.skippedImages
-            try MetricsLog.truncate(path: metricsPath, afterStep: step)
+            if writes { try MetricsLog.truncate(path: metricsPath, afterStep: step) }
             logger.info("resumed from \(ckpt) at step \(step)")
         } else {
             if resume { logger.notice("no checkpoint under \(checkpointRoot); starting from step 0") }
-            try? fm.removeItem(atPath: metricsPath)
+            if writes { try? fm.removeItem(atPath: metricsPath) }
         }
 
-        let corpus = try makeCorpus()
+        let corpus = try dp.afterMainOnly("rank 0 prepares the corpus") { try makeCorpus() }
+        if comm.isDistributed {
+            logger.info("data parallel: \(comm.size) ranks, \(localB) of the batch of \(B) per rank, \(threads ?? 0) threads per rank")
+        }
         logger.info("data: \(corpus.description); model: MAE \(recipe.model.encoder) (\(model.parameterCount) parameters), effective batch \(recipe.effectiveBatch), peak lr \(recipe.peakLR)")
         let aug = MAEAugmentation(size: enc.imageHeight, scale: recipe.data.crop_scale_min...recipe.data.crop_scale_max,
                                   flipProbability: recipe.data.hflip_probability)
         let stream = ImageStream(corpus: corpus, augmentation: aug, seed: UInt64(truncatingIfNeeded: recipe.seed), position: position,
-                                 workers: recipe.data.loader_workers)
-        let log = try MetricsLog(path: metricsPath)
+                                 workers: recipe.data.loader_workers, rank: comm.rank, ranks: comm.size)
+        let log: MetricsLog? = writes ? try MetricsLog(path: metricsPath) : nil
         let bar = ProgressBar(total: totalSteps, label: "pretrain", unit: "step")
         var firstLoss: Float?, lastLoss: Float?, nonFinite = 0, lastCheckpoint: String?
-        let B = recipe.optim.batch_size, A = recipe.optim.accumulation_steps
         var windowStart = Date(), windowImages = 0
 
         func checkpoint() throws {
+            guard writes else { return }
             let state = PretrainState(step: step, position: stream.position, seed: recipe.seed, recipe: recipeText, encoder: enc, decoder: dec,
                                       skippedImages: skippedBefore + stream.skipped.count)
             let enc = JSONEncoder()
@@ -150,15 +165,17 @@ public final class MAEPretrainer {
         }
 
         while step < totalSteps {
+            dp.faultHook(step: step)
             let lr = schedule.lr(base: recipe.peakLR, step: step)
             opt.lr = lr
             var lossSum: Float = 0
             var finite = true
             var lastOut: (imgs: Tensor, out: MAE.Output)?
             for micro in 0..<A {
-                let (imgs, failed) = try stream.nextBatch(B)
+                let (imgs, failed) = try stream.nextBatch(localB)
                 for f in failed { logger.warning("skipped undecodable image: \(f)") }
-                let noise = Tensor.uniform([B, model.numPatches], rng: noiseRNG(step: step, micro: micro))
+                // Drawn for the global batch; this rank takes the rows of its own samples.
+                let noise = dp.localRows(Tensor.uniform([B, model.numPatches], rng: noiseRNG(step: step, micro: micro)))
                 let out = model(imgs, noise: noise)
                 let l = out.loss.item()
                 if !l.isFinite { finite = false; break }
@@ -166,6 +183,10 @@ public final class MAEPretrainer {
                 lossSum += l
                 lastOut = (imgs, out)
             }
+            let agreed = try dp.agree(lossSum: lossSum, finite: finite, strides: stream.strides, step: step)
+            stream.commit(strides: agreed.strides)
+            finite = agreed.allFinite
+            if finite { try dp.averageGradients(step: step) }
             let gradNorm = finite ? clipGradNorm(params, maxNorm: recipe.optim.grad_clip) : .nan
             if !finite || !gradNorm.isFinite {
                 nonFinite += 1
@@ -178,18 +199,18 @@ public final class MAEPretrainer {
             nonFinite = 0
             opt.step()
             opt.zeroGrad()
-            let loss = lossSum / Float(A)
+            let loss = agreed.loss / Float(A)
             if firstLoss == nil { firstLoss = loss }
             lastLoss = loss
             step += 1
             windowImages += B * A
             let dt = Date().timeIntervalSince(windowStart)
             let ips = dt > 0 ? Double(windowImages) / dt : 0
-            log.append(["step": step, "loss": Double(loss), "lr": Double(lr), "grad_norm": Double(gradNorm),
+            log?.append(["step": step, "loss": Double(loss), "lr": Double(lr), "grad_norm": Double(gradNorm),
                         "images_per_second": ips, "elapsed_s": Date().timeIntervalSince(started)])
             if step % recipe.run.log_every == 0 { windowStart = Date(); windowImages = 0 }
             if showProgress { bar.update(step, extra: String(format: "loss %.4f  lr %.2e  %.1f img/s", loss, lr, ips)) }
-            if step % recipe.run.reconstruction_every == 0 || step == totalSteps, let last = lastOut {
+            if writes, step % recipe.run.reconstruction_every == 0 || step == totalSteps, let last = lastOut {
                 let path = (reconDir as NSString).appendingPathComponent(String(format: "step-%07d.png", step))
                 do { try Reconstruction.save(model: model, images: last.imgs, output: last.out, path: path) } catch {
                     logger.warning("could not write reconstruction \(path): \(error)")
@@ -198,7 +219,7 @@ public final class MAEPretrainer {
             if step % recipe.run.checkpoint_every == 0 || step == totalSteps { try checkpoint() }
         }
         if step > 0 && lastCheckpoint == nil { lastCheckpoint = Checkpoints.latest(root: checkpointRoot) }
-        writePlot(metricsPath: metricsPath)
+        if writes { writePlot(metricsPath: metricsPath) }
         return PretrainSummary(outDir: outDir, steps: step, firstLoss: firstLoss, lastLoss: lastLoss, checkpoint: lastCheckpoint,
                                skippedImages: skippedBefore + stream.skipped.count, seconds: Date().timeIntervalSince(started))
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Curation
+import Distributed
 import Foundation
 import Training
 
@@ -18,7 +19,7 @@ struct CurateRun: ParsableCommand {
     @Option(name: .customLong("coco-images"), help: "COCO images list (id -> file_name), needed with COCO results.") var cocoImages: String?
     @Option(help: "Curation recipe YAML (default: the paper's rule; see recipes/curate-humans300m.yaml).") var recipe: String?
     @Option(help: "Output folder (shards, manifest.jsonl, report).") var out: String
-    @Option(help: "This worker's share, k/n (0-based k).") var shard: String?
+    @Option(help: "This worker's share, k/n (0-based k). Under mpirun -np N, rank k takes k/N into OUT/rank-k-of-N and rank 0 merges into OUT/merged.") var shard: String?
     @Flag(help: "Continue an interrupted run in --out.") var resume = false
 
     func run() throws {
@@ -28,11 +29,22 @@ struct CurateRun: ParsableCommand {
             if let shard { o.shard = try ShardSpec(parsing: shard) }
             o.resume = resume
             var bar: ProgressBar?
-            let s = try Curator.run(options: o) { p in
-                if bar == nil { bar = ProgressBar(total: p.total ?? 0, label: "curate", unit: "img") }
+            let comm = Communicator.launchedByMPI() ? try Communicator.world : nil
+            let show = comm?.isMain ?? true
+            let progress: (CurationProgress) -> Void = { p in
+                guard show else { return }
+                if bar == nil { bar = ProgressBar(total: p.total ?? 0, label: comm.map { "curate rank 0 of \($0.size)" } ?? "curate", unit: "img") }
                 bar?.update(p.processed, extra: "kept \(p.kept)")
             }
-            printSummary(s)
+            if let comm {
+                if let merged = try Curator.runDistributed(options: o, comm: comm, progress: progress).merged {
+                    print("rank folders: \((0..<comm.size).map { Curator.rankFolder(out, rank: $0, of: comm.size) }.joined(separator: " "))")
+                    print("merged (\(comm.size) ranks): \(Curator.mergedFolder(out))")
+                    printSummary(merged)
+                }
+                return
+            }
+            printSummary(try Curator.run(options: o, progress: progress))
         } catch { throw fail(error) }
     }
 }
