@@ -22,6 +22,29 @@ public enum MPIBenchmarks {
         public var note: String?
     }
 
+    /// The scaling model's communication term for a gradient of `parameters` floats on `nodes` nodes: a ring
+    /// allreduce sends (and receives) 2(N−1)/N × bytes per node, so at `gbitPerSecond` it takes that / bandwidth
+    /// (latency and the reduction arithmetic ignored; both are small at this size).
+    public struct AllreducePrediction: Codable, Sendable {
+        public var name = "predicted_ring_allreduce"
+        public var model: String
+        public var parameters: Int
+        public var gradient_bytes: Int
+        public var nodes: Int
+        public var gbit_per_second: Double
+        public var bytes_per_node: Double
+        public var seconds: Double
+    }
+
+    public static func predictRingAllreduce(model: String = "sapiens_0.3b MAE (1024 px, 512/8/16 decoder)",
+                                            parameters: Int = MAE.parameterCount(encoder: .sapiens_0_3b, decoder: .standard),
+                                            nodes: Int = 64, gbitPerSecond: Double = 100) -> AllreducePrediction {
+        let bytes = parameters * 4
+        let perNode = 2 * Double(nodes - 1) / Double(nodes) * Double(bytes)
+        return AllreducePrediction(model: model, parameters: parameters, gradient_bytes: bytes, nodes: nodes, gbit_per_second: gbitPerSecond,
+                                   bytes_per_node: perNode, seconds: perNode / (gbitPerSecond * 1e9 / 8))
+    }
+
     static func time(_ comm: Communicator, reps: Int, warmup: Int = 2, _ body: () throws -> Void) throws -> [Double] {
         for _ in 0..<warmup { try body() }
         var times: [Double] = []

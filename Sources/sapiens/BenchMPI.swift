@@ -12,6 +12,8 @@ struct BenchMPI: ParsableCommand {
     @Option(help: "Recipe whose model the step figure trains.") var recipe = "recipes/mae-tiny-synthetic.yaml"
     @Option(help: "Global batch of the step figure (split across the ranks; default: the recipe's).") var batch: Int?
     @Option(help: "Timed repetitions per figure.") var reps = 10
+    @Option(help: "Nodes for the predicted Sapiens-0.3B gradient allreduce.") var nodes = 64
+    @Option(help: "Network bandwidth per node (Gb/s) for the prediction.") var gbps = 100.0
 
     func run() throws {
         do {
@@ -24,6 +26,7 @@ struct BenchMPI: ParsableCommand {
                 print(String(decoding: try encoder.encode(fig), as: UTF8.self))
                 fflush(stdout)
             }
+            if comm.isMain { print(String(decoding: try encoder.encode(MPIBenchmarks.predictRingAllreduce(nodes: nodes, gbitPerSecond: gbps)), as: UTF8.self)) }
         } catch { throw fail(error) }
     }
 }
