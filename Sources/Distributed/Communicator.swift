@@ -58,10 +58,11 @@ public final class Communicator: @unchecked Sendable {
         watchdog = Watchdog(timeout: Watchdog.timeout(from: env))
         guard Communicator.launchedByMPI(env) else {
             rank = 0; size = 1; usesMPI = false
+            if let n = Int(env["PMI_SIZE"] ?? ""), n > 1 {
+                // MPICH / Slurm PMI: each process would run the whole job alone and write the same folder.
+                FileHandle.standardError.write(Data("warning: PMI_SIZE=\(n) but this is not Open MPI's mpirun; running as a single rank (only Open MPI is supported)\n".utf8))
+            }
             return
-        }
-        if env["PMI_SIZE"] != nil && env["OMPI_COMM_WORLD_SIZE"] == nil {
-            throw DistributedError.unavailable("started by a non-Open-MPI launcher (PMI_SIZE is set); only Open MPI's mpirun is supported")
         }
         var err = [CChar](repeating: 0, count: 512)
         guard cmpi_load(&err, err.count) == 0 else {
