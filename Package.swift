@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference"]),
-        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Training"]),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Training", "Data", "Tensor"]),
     ],
     // Swift 5 mode: the engine shares buffers across worker threads by design (disjoint ranges),
     // which strict Swift 6 sendability checking cannot express without unsafe wrappers everywhere.

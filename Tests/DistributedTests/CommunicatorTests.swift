@@ -1,7 +1,7 @@
 import Distributed
 import XCTest
 
-final class ThreadsPerRankTests: XCTestCase {
+final class CommunicatorTests: XCTestCase {
     func testCoresAreSplitBetweenTheRanksOfAHost() {
         XCTAssertEqual(ThreadsPerRank.count(ranksOnHost: 2, cores: 2, environment: [:]), 1)
         XCTAssertEqual(ThreadsPerRank.count(ranksOnHost: 4, cores: 2, environment: [:]), 1)
