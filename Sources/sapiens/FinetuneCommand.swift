@@ -1,4 +1,5 @@
 import ArgumentParser
+import Distributed
 import Foundation
 import Tensor
 import Training
@@ -39,6 +40,7 @@ struct FinetuneCommand: ParsableCommand {
             let trainer = FineTuner(recipe: r, recipeText: text, outDir: out ?? "runs/\(r.name)", initFrom: initFrom == "scratch" ? nil : initFrom, steps: steps)
             trainer.cacheDir = cache
             let s = try trainer.run(resume: resume)
+            guard Communicator.worldIfStarted?.isMain ?? true else { return } // rank 0 reports for the job
             print("fine-tuned \(r.task) for \(s.steps) steps in \(String(format: "%.0f", s.seconds)) s: loss \(s.firstLoss.map { String(format: "%.4f", $0) } ?? "-") → \(s.lastLoss.map { String(format: "%.4f", $0) } ?? "-")")
             if let e = s.evaluation { print(e.table) }
             print("run folder: \(s.outDir)  (metrics.jsonl, loss.svg, val.svg, val/, checkpoints/)")

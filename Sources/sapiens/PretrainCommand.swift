@@ -1,4 +1,5 @@
 import ArgumentParser
+import Distributed
 import Foundation
 import Tensor
 import Training
@@ -25,6 +26,7 @@ struct PretrainCommand: ParsableCommand {
             let trainer = MAEPretrainer(recipe: r, recipeText: text, outDir: out ?? "runs/\(r.name)", steps: steps)
             trainer.cacheDir = cache
             let s = try trainer.run(resume: resume)
+            guard Communicator.worldIfStarted?.isMain ?? true else { return } // rank 0 reports for the job
             print("pretrained \(s.steps) steps in \(String(format: "%.0f", s.seconds)) s: loss \(s.firstLoss.map { String(format: "%.4f", $0) } ?? "-") → \(s.lastLoss.map { String(format: "%.4f", $0) } ?? "-")")
             if s.skippedImages > 0 { print("skipped \(s.skippedImages) undecodable images (named in the log)") }
             print("run folder: \(s.outDir)  (metrics.jsonl, loss.svg, reconstructions/, checkpoints/)")
