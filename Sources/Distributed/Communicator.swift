@@ -131,6 +131,14 @@ public final class Communicator: @unchecked Sendable {
         }
     }
 
+    /// An allreduce MPI must reject (count −1), for the test of the error path: MPI_ERRORS_RETURN makes it
+    /// return, and the code arrives as `DistributedError.mpi` with MPI's message.
+    public func invalidAllreduceForTesting() throws {
+        guard usesMPI else { return }
+        var x: Float = 0
+        try Communicator.check(cmpi_allreduce_in_place(&x, -1, cmpi_float(), cmpi_op_sum()), "MPI_Allreduce (test of the error path)", rank: rank)
+    }
+
     /// Copies rank `root`'s floats to every rank.
     public func broadcast(_ buf: UnsafeMutablePointer<Float>, count: Int, root: Int = 0, _ what: String) throws {
         guard usesMPI else { return }

@@ -95,12 +95,13 @@ public final class DataParallel {
         return try body()
     }
 
-    /// Test hooks: SAPIENS_TEST_FAIL_RANK=k with SAPIENS_TEST_FAIL_STEP=s and SAPIENS_TEST_FAIL=kill|hang makes
-    /// rank k die (SIGKILL) or hang at step s, to exercise the fault handling.
-    public func faultHook(step: Int) {
+    /// Test hooks: SAPIENS_TEST_FAIL_RANK=k with SAPIENS_TEST_FAIL_STEP=s and SAPIENS_TEST_FAIL=kill|hang|mpi-error
+    /// makes rank k die (SIGKILL), hang, or issue an invalid MPI call at step s, to exercise the fault handling.
+    public func faultHook(step: Int) throws {
         let env = ProcessInfo.processInfo.environment
         guard let r = env["SAPIENS_TEST_FAIL_RANK"].flatMap(Int.init), r == rank,
               let s = env["SAPIENS_TEST_FAIL_STEP"].flatMap(Int.init), s == step else { return }
+        if env["SAPIENS_TEST_FAIL"] == "mpi-error" { try comm.invalidAllreduceForTesting() }
         if env["SAPIENS_TEST_FAIL"] == "hang" {
             FileHandle.standardError.write(Data("test hook: rank \(rank) hangs at step \(step)\n".utf8))
             while true { sleep(3600) }

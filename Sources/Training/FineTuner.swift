@@ -213,7 +213,7 @@ public final class FineTuner {
         }
 
         while step < totalSteps {
-            dp.faultHook(step: step)
+            try dp.faultHook(step: step)
             let lr = schedule.lr(base: recipe.optim.lr, step: step)
             opt.lr = lr
             var lossSum: Float = 0

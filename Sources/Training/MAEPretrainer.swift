@@ -165,7 +165,7 @@ public final class MAEPretrainer {
         }
 
         while step < totalSteps {
-            dp.faultHook(step: step)
+            try dp.faultHook(step: step)
             let lr = schedule.lr(base: recipe.peakLR, step: step)
             opt.lr = lr
             var lossSum: Float = 0

@@ -138,6 +138,17 @@ final class DataParallelTests: XCTestCase {
         XCTAssertTrue(r.output.contains("[rank 0 of 2] allreduce of loss and data position (step 4) did not complete within 2 s"), r.output)
     }
 
+    /// MPI_ERRORS_RETURN: a failing MPI call returns, becomes a Swift error with MPI's message, and aborts the job.
+    func testAnMPIErrorIsReportedWithMPIsMessageAndEndsTheJob() throws {
+        let dir = scratchDir("dp-mpierr")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try pretrain(np: 2, recipe: try pretrainRecipe(dir), dir: dir, out: "run",
+                             env: ["SAPIENS_TEST_FAIL_RANK": "1", "SAPIENS_TEST_FAIL_STEP": "2", "SAPIENS_TEST_FAIL": "mpi-error"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertLessThan(r.seconds, 30)
+        XCTAssertTrue(r.output.contains("[rank 1 of 2] error: MPI error on rank 1 in MPI_Allreduce (test of the error path): MPI_ERR_COUNT"), r.output)
+    }
+
     func testABatchTheRanksCannotSplitIsAClearError() throws {
         let dir = scratchDir("dp-batch")
         defer { try? FileManager.default.removeItem(atPath: dir) }
