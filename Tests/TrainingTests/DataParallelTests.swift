@@ -118,21 +118,23 @@ final class DataParallelTests: XCTestCase {
         }
     }
 
-    func testAKilledRankEndsTheJobNamingTheRank() throws {
-        let dir = scratchDir("dp-kill")
+    /// A 2-rank pretraining whose rank 1 fails at `step` through the test hook (kill, hang or mpi-error).
+    func pretrainWithFaultyRank1(_ kind: String, atStep step: Int, env: [String: String] = [:]) throws -> Finished {
+        let dir = scratchDir("dp-" + kind)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let r = try pretrain(np: 2, recipe: try pretrainRecipe(dir), dir: dir, out: "run",
-                             env: ["SAPIENS_TEST_FAIL_RANK": "1", "SAPIENS_TEST_FAIL_STEP": "3", "SAPIENS_TEST_FAIL": "kill"])
+        return try pretrain(np: 2, recipe: try pretrainRecipe(dir), dir: dir, out: "run",
+                            env: env.merging(["SAPIENS_TEST_FAIL_RANK": "1", "SAPIENS_TEST_FAIL_STEP": "\(step)", "SAPIENS_TEST_FAIL": kind]) { $1 })
+    }
+
+    func testAKilledRankEndsTheJobNamingTheRank() throws {
+        let r = try pretrainWithFaultyRank1("kill", atStep: 3)
         XCTAssertNotEqual(r.status, 0)
         XCTAssertLessThan(r.seconds, 30, "the surviving rank must not wait for the dead one")
         XCTAssertTrue(r.output.contains("process rank 1") && r.output.contains("signal 9"), r.output)
     }
 
     func testAHungRankTripsTheWatchdog() throws {
-        let dir = scratchDir("dp-hang")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let r = try pretrain(np: 2, recipe: try pretrainRecipe(dir), dir: dir, out: "run",
-                             env: ["SAPIENS_MPI_TIMEOUT": "2", "SAPIENS_TEST_FAIL_RANK": "1", "SAPIENS_TEST_FAIL_STEP": "3", "SAPIENS_TEST_FAIL": "hang"])
+        let r = try pretrainWithFaultyRank1("hang", atStep: 3, env: ["SAPIENS_MPI_TIMEOUT": "2"])
         XCTAssertEqual(r.status, 124, r.output)
         XCTAssertLessThan(r.seconds, 30)
         XCTAssertTrue(r.output.contains("[rank 0 of 2] allreduce of loss and data position (step 4) did not complete within 2 s"), r.output)
@@ -140,10 +142,7 @@ final class DataParallelTests: XCTestCase {
 
     /// MPI_ERRORS_RETURN: a failing MPI call returns, becomes a Swift error with MPI's message, and aborts the job.
     func testAnMPIErrorIsReportedWithMPIsMessageAndEndsTheJob() throws {
-        let dir = scratchDir("dp-mpierr")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let r = try pretrain(np: 2, recipe: try pretrainRecipe(dir), dir: dir, out: "run",
-                             env: ["SAPIENS_TEST_FAIL_RANK": "1", "SAPIENS_TEST_FAIL_STEP": "2", "SAPIENS_TEST_FAIL": "mpi-error"])
+        let r = try pretrainWithFaultyRank1("mpi-error", atStep: 2)
         XCTAssertNotEqual(r.status, 0)
         XCTAssertLessThan(r.seconds, 30)
         XCTAssertTrue(r.output.contains("[rank 1 of 2] error: MPI error on rank 1 in MPI_Allreduce (test of the error path): MPI_ERR_COUNT"), r.output)
