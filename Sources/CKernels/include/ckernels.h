@@ -7,6 +7,7 @@
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
+#include "sk_atomics.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,15 +1,6 @@
 import CBLAS
 import CKernels
 
-/// Thin wrapper over cblas_sgemm: C[M,N] = alpha * op(A) op(B) + beta * C, row-major.
-@inline(__always)
-func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
-           a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-           beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
-    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
-}
-
 extension Tensor {
     /// Matrix product over the last two axes, with optional transposes. Leading (batch) axes must
     /// match, or `b` may be 2-D and shared across the batch.
@@ -63,11 +54,19 @@ extension Tensor {
         }
     }
 
-    /// One sgemm per batch entry (sequential: each call already uses the BLAS threads).
+    /// One sgemm per batch entry. With separate outputs and enough entries, whole entries run
+    /// side by side on the engine's workers; otherwise each call is split on its own.
     static func batchedGemm(batch: Int, transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                             a: UnsafePointer<Float>, lda: Int, strideA: Int,
                             b: UnsafePointer<Float>, ldb: Int, strideB: Int,
                             c: UnsafeMutablePointer<Float>, ldc: Int, strideC: Int, beta: Float) {
+        if strideC != 0 && batch >= 2 && GEMMThreading.engineSplits && (batch >= EngineThreads.count || m * n * k < gemmSplitThreshold) {
+            parallelJobs(batch) { i, _ in
+                sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a + i * strideA, lda: lda,
+                      b: b + i * strideB, ldb: ldb, beta: beta, c: c + i * strideC, ldc: ldc)
+            }
+            return
+        }
         for i in 0..<batch {
             sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a + i * strideA, lda: lda,
                   b: b + i * strideB, ldb: ldb, beta: strideC == 0 && i > 0 ? 1 : beta, c: c + i * strideC, ldc: ldc)
