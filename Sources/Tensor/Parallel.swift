@@ -181,3 +181,20 @@ func parallelJobs(_ n: Int, _ body: (_ job: Int, _ worker: Int) -> Void) {
 
 /// Worker count the parallel helpers use for `n` items (for sizing per-worker scratch).
 func parallelWorkers(_ n: Int) -> Int { max(1, min(EngineThreads.count, n)) }
+
+/// The engine's parallel loops for code outside this module (optimiser, clipping).
+public enum Parallel {
+    /// Runs `body(job)` for job in 0..<n on the engine's threads, jobs handed out one at a time.
+    public static func forEach(_ n: Int, _ body: (Int) -> Void) { parallelFor(n, body) }
+
+    /// Contiguous pieces of at most `chunk` elements covering arrays of the given lengths, as
+    /// (array, offset, length), so many small and large arrays can be processed as even jobs.
+    public static func chunks(lengths: [Int], chunk: Int = 1 << 16) -> [(array: Int, offset: Int, count: Int)] {
+        var out: [(array: Int, offset: Int, count: Int)] = []
+        for (i, n) in lengths.enumerated() {
+            var o = 0
+            while o < n { out.append((i, o, Swift.min(chunk, n - o))); o += chunk }
+        }
+        return out
+    }
+}

@@ -87,24 +87,25 @@ extension Tensor {
               beta: b == nil ? 0 : 1, c: out.ptr, ldc: outF)
         let inputs = b.map { [x, w, $0] } ?? [x, w]
         return Tensor.record(out, inputs) { g in
-            var gx: Tensor? = nil, gw: Tensor? = nil, gb: Tensor? = nil
-            if x.requiresGrad {
-                let t = Tensor.empty(x.shape)
-                sgemm(transA: false, transB: false, m: rows, n: inF, k: outF, a: g.ptr, lda: outF, b: w.ptr, ldb: inF,
-                      c: t.ptr, ldc: inF)
-                gx = t
+            let gx: Tensor? = x.requiresGrad ? Tensor.empty(x.shape) : nil
+            let gw: Tensor? = w.requiresGrad ? Tensor.empty(w.shape) : nil
+            let gb: Tensor? = b.map { $0.requiresGrad ? Tensor.empty($0.shape) : nil } ?? nil
+            // dX = dY W and dW = dYᵀ X cost the same; run them side by side, one per thread
+            // (the bias sum rides with dW), instead of splitting each thinly in turn.
+            func part(_ job: Int) {
+                if job == 0, let gx {
+                    sgemm(transA: false, transB: false, m: rows, n: inF, k: outF, a: g.ptr, lda: outF, b: w.ptr, ldb: inF,
+                          c: gx.ptr, ldc: inF)
+                }
+                if job == 1 {
+                    if let gw {
+                        sgemm(transA: true, transB: false, m: outF, n: inF, k: rows, a: g.ptr, lda: outF, b: x.ptr, ldb: inF,
+                              c: gw.ptr, ldc: inF)
+                    }
+                    if let gb { sk_sum_rows(g.ptr, gb.ptr, rows, outF, 0) }
+                }
             }
-            if w.requiresGrad {
-                let t = Tensor.empty(w.shape)
-                sgemm(transA: true, transB: false, m: outF, n: inF, k: rows, a: g.ptr, lda: outF, b: x.ptr, ldb: inF,
-                      c: t.ptr, ldc: inF)
-                gw = t
-            }
-            if let b, b.requiresGrad {
-                let t = Tensor.empty(b.shape)
-                sk_sum_rows(g.ptr, t.ptr, rows, outF, 0)
-                gb = t
-            }
+            if gx != nil && gw != nil { parallelFor(2, part) } else { part(0); part(1) }
             return b == nil ? [gx, gw] : [gx, gw, gb]
         }
     }
