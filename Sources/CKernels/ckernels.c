@@ -272,6 +272,18 @@ CLONES void sk_add2d(const float *R src, long ss, float *R dst, long ds, long ro
     }
 }
 
+// dst[j * ds + i] = src[i * ss + j]: 16 x 16 tiles, so both sides touch whole cache lines.
+CLONES void sk_transpose2d(const float *R src, long ss, float *R dst, long ds, long rows, long cols) {
+    for (long i0 = 0; i0 < rows; i0 += 16) {
+        long i1 = i0 + 16 < rows ? i0 + 16 : rows;
+        for (long j0 = 0; j0 < cols; j0 += 16) {
+            long j1 = j0 + 16 < cols ? j0 + 16 : cols;
+            for (long j = j0; j < j1; j++)
+                for (long i = i0; i < i1; i++) dst[j * ds + i] = src[i * ss + j];
+        }
+    }
+}
+
 // ---------------------------------------------------------------- convolution lowering
 
 CLONES void sk_im2col(const float *R x, long C, long H, long W, long kh, long kw, long sh, long sw,
