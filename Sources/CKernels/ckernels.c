@@ -16,9 +16,9 @@
 // reassociate). These helpers keep 16 independent partial results, which it maps onto one
 // AVX-512 register (or two AVX2 ones), and combine them at the end.
 #define LANES 16
-static inline float lanes_sum(const float *acc) { float s = 0.f; for (int k = 0; k < LANES; k++) s += acc[k]; return s; }
+static inline __attribute__((always_inline)) float lanes_sum(const float *acc) { float s = 0.f; for (int k = 0; k < LANES; k++) s += acc[k]; return s; }
 
-static inline float row_max(const float *R x, long n) {
+static inline __attribute__((always_inline)) float row_max(const float *R x, long n) {
     float acc[LANES]; long i = 0;
     for (int k = 0; k < LANES; k++) acc[k] = -INFINITY;
     for (; i + LANES <= n; i += LANES) for (int k = 0; k < LANES; k++) acc[k] = x[i + k] > acc[k] ? x[i + k] : acc[k];
@@ -27,14 +27,14 @@ static inline float row_max(const float *R x, long n) {
     for (; i < n; i++) m = x[i] > m ? x[i] : m;
     return m;
 }
-static inline float row_sum(const float *R x, long n) {
+static inline __attribute__((always_inline)) float row_sum(const float *R x, long n) {
     float acc[LANES] = {0}; long i = 0;
     for (; i + LANES <= n; i += LANES) for (int k = 0; k < LANES; k++) acc[k] += x[i + k];
     float s = lanes_sum(acc);
     for (; i < n; i++) s += x[i];
     return s;
 }
-static inline float row_dot(const float *R a, const float *R b, long n) {
+static inline __attribute__((always_inline)) float row_dot(const float *R a, const float *R b, long n) {
     float acc[LANES] = {0}; long i = 0;
     for (; i + LANES <= n; i += LANES) for (int k = 0; k < LANES; k++) acc[k] += a[i + k] * b[i + k];
     float s = lanes_sum(acc);
@@ -42,7 +42,7 @@ static inline float row_dot(const float *R a, const float *R b, long n) {
     return s;
 }
 /// sum_j (x[j] - mu)^2
-static inline float row_sqdev(const float *R x, float mu, long n) {
+static inline __attribute__((always_inline)) float row_sqdev(const float *R x, float mu, long n) {
     float acc[LANES] = {0}; long i = 0;
     for (; i + LANES <= n; i += LANES) for (int k = 0; k < LANES; k++) { float d = x[i + k] - mu; acc[k] += d * d; }
     float s = lanes_sum(acc);
@@ -110,7 +110,7 @@ CLONES double sk_dot(const float *R a, const float *R b, long n) {
 // ---------------------------------------------------------------- transcendentals
 
 // Cephes-style expf: range reduction to [-ln2/2, ln2/2], degree-6 polynomial, scale by 2^n.
-static inline float exp_approx(float x) {
+static inline __attribute__((always_inline)) float exp_approx(float x) {
     x = x > 88.3762626647949f ? 88.3762626647949f : x;
     x = x < -87.3365447504f ? -87.3365447504f : x;
     float fx = __builtin_floorf(x * 1.44269504088896341f + 0.5f);
@@ -130,7 +130,7 @@ static inline float exp_approx(float x) {
 }
 
 // Rational approximation of erf on [-4, 4] (beyond that erf is +-1 in float).
-static inline float erf_approx(float x) {
+static inline __attribute__((always_inline)) float erf_approx(float x) {
     x = x > 4.f ? 4.f : (x < -4.f ? -4.f : x);
     float x2 = x * x;
     float p = -2.72614225801306e-10f;
