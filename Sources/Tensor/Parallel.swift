@@ -48,8 +48,9 @@ final class WorkerPool: @unchecked Sendable {
     private var helpers = 0
     private var sleepers = 0
     private let wake = NSCondition()
-    /// How long an idle helper spins before it sleeps.
-    private let spinNanoseconds: UInt64 = 100_000
+    /// How long an idle helper spins before it sleeps. Gaps between regions (graph bookkeeping,
+    /// small inline ops) often exceed 100 µs at batch 1, and a futex wake-up costs tens of µs.
+    private let spinNanoseconds: UInt64 = 1_000_000
 
     private init() { words.initialize(repeating: 0, count: 64) }
 
