@@ -12,6 +12,44 @@
 
 #define R restrict
 
+// Float reductions do not vectorise by themselves (no fast-math, so the compiler may not
+// reassociate). These helpers keep 16 independent partial results, which it maps onto one
+// AVX-512 register (or two AVX2 ones), and combine them at the end.
+#define LANES 16
+static inline __attribute__((always_inline)) float lanes_sum(const float *acc) { float s = 0.f; for (int k = 0; k < LANES; k++) s += acc[k]; return s; }
+
+static inline __attribute__((always_inline)) float row_max(const float *R x, long n) {
+    float acc[LANES]; long i = 0;
+    for (int k = 0; k < LANES; k++) acc[k] = -INFINITY;
+    for (; i + LANES <= n; i += LANES) for (int k = 0; k < LANES; k++) acc[k] = x[i + k] > acc[k] ? x[i + k] : acc[k];
+    float m = -INFINITY;
+    for (int k = 0; k < LANES; k++) m = acc[k] > m ? acc[k] : m;
+    for (; i < n; i++) m = x[i] > m ? x[i] : m;
+    return m;
+}
+static inline __attribute__((always_inline)) float row_sum(const float *R x, long n) {
+    float acc[LANES] = {0}; long i = 0;
+    for (; i + LANES <= n; i += LANES) for (int k = 0; k < LANES; k++) acc[k] += x[i + k];
+    float s = lanes_sum(acc);
+    for (; i < n; i++) s += x[i];
+    return s;
+}
+static inline __attribute__((always_inline)) float row_dot(const float *R a, const float *R b, long n) {
+    float acc[LANES] = {0}; long i = 0;
+    for (; i + LANES <= n; i += LANES) for (int k = 0; k < LANES; k++) acc[k] += a[i + k] * b[i + k];
+    float s = lanes_sum(acc);
+    for (; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+/// sum_j (x[j] - mu)^2
+static inline __attribute__((always_inline)) float row_sqdev(const float *R x, float mu, long n) {
+    float acc[LANES] = {0}; long i = 0;
+    for (; i + LANES <= n; i += LANES) for (int k = 0; k < LANES; k++) { float d = x[i + k] - mu; acc[k] += d * d; }
+    float s = lanes_sum(acc);
+    for (; i < n; i++) { float d = x[i] - mu; s += d * d; }
+    return s;
+}
+
 // ---------------------------------------------------------------- elementwise
 
 CLONES void sk_add(const float *a, const float *b, float *out, long n) { for (long i = 0; i < n; i++) out[i] = a[i] + b[i]; }
@@ -43,11 +81,7 @@ CLONES void sk_sum_rows(const float *R x, float *R out, long m, long n, int accu
     }
 }
 CLONES void sk_sum_cols(const float *R x, float *R out, long m, long n) {
-    for (long i = 0; i < m; i++) {
-        const float *xr = x + i * n; float s = 0.f;
-        for (long j = 0; j < n; j++) s += xr[j];
-        out[i] = s;
-    }
+    for (long i = 0; i < m; i++) out[i] = row_sum(x + i * n, n);
 }
 
 // Reductions accumulate in 16 float lanes (vectorisable), then combine in double.
@@ -76,7 +110,7 @@ CLONES double sk_dot(const float *R a, const float *R b, long n) {
 // ---------------------------------------------------------------- transcendentals
 
 // Cephes-style expf: range reduction to [-ln2/2, ln2/2], degree-6 polynomial, scale by 2^n.
-static inline float exp_approx(float x) {
+static inline __attribute__((always_inline)) float exp_approx(float x) {
     x = x > 88.3762626647949f ? 88.3762626647949f : x;
     x = x < -87.3365447504f ? -87.3365447504f : x;
     float fx = __builtin_floorf(x * 1.44269504088896341f + 0.5f);
@@ -96,7 +130,7 @@ static inline float exp_approx(float x) {
 }
 
 // Rational approximation of erf on [-4, 4] (beyond that erf is +-1 in float).
-static inline float erf_approx(float x) {
+static inline __attribute__((always_inline)) float erf_approx(float x) {
     x = x > 4.f ? 4.f : (x < -4.f ? -4.f : x);
     float x2 = x * x;
     float p = -2.72614225801306e-10f;
@@ -150,12 +184,8 @@ CLONES void sk_layernorm_fwd(const float *R x, const float *R w, const float *R 
                              float *R mean, float *R rstd, long m, long n, float eps) {
     for (long i = 0; i < m; i++) {
         const float *xr = x + i * n; float *o = out + i * n;
-        float s = 0.f;
-        for (long j = 0; j < n; j++) s += xr[j];
-        float mu = s / (float)n;
-        float v = 0.f;
-        for (long j = 0; j < n; j++) { float d = xr[j] - mu; v += d * d; }
-        float rs = 1.f / sqrtf(v / (float)n + eps);
+        float mu = row_sum(xr, n) / (float)n;
+        float rs = 1.f / sqrtf(row_sqdev(xr, mu, n) / (float)n + eps);
         mean[i] = mu; rstd[i] = rs;
         if (w && b) for (long j = 0; j < n; j++) o[j] = (xr[j] - mu) * rs * w[j] + b[j];
         else for (long j = 0; j < n; j++) o[j] = (xr[j] - mu) * rs;
@@ -167,20 +197,25 @@ CLONES void sk_layernorm_bwd(const float *R x, const float *R w, const float *R 
     for (long i = 0; i < m; i++) {
         const float *xr = x + i * n, *g = gy + i * n; float *o = gx + i * n;
         float mu = mean[i], rs = rstd[i];
-        float sg = 0.f, sgx = 0.f;
-        for (long j = 0; j < n; j++) {
+        float ag[LANES] = {0}, agx[LANES] = {0};
+        long j = 0;
+        for (; j + LANES <= n; j += LANES)
+            for (int k = 0; k < LANES; k++) {
+                float xh = (xr[j + k] - mu) * rs;
+                float gj = w ? g[j + k] * w[j + k] : g[j + k];
+                ag[k] += gj; agx[k] += gj * xh;
+            }
+        float sg = lanes_sum(ag), sgx = lanes_sum(agx);
+        for (; j < n; j++) {
             float xh = (xr[j] - mu) * rs;
             float gj = w ? g[j] * w[j] : g[j];
             sg += gj; sgx += gj * xh;
         }
         sg /= (float)n; sgx /= (float)n;
-        for (long j = 0; j < n; j++) {
-            float xh = (xr[j] - mu) * rs;
-            float gj = w ? g[j] * w[j] : g[j];
-            o[j] = rs * (gj - sg - xh * sgx);
-        }
-        if (gw) for (long j = 0; j < n; j++) gw[j] += g[j] * (xr[j] - mu) * rs;
-        if (gb) for (long j = 0; j < n; j++) gb[j] += g[j];
+        if (w) for (j = 0; j < n; j++) o[j] = rs * (g[j] * w[j] - sg - (xr[j] - mu) * rs * sgx);
+        else for (j = 0; j < n; j++) o[j] = rs * (g[j] - sg - (xr[j] - mu) * rs * sgx);
+        if (gw) for (j = 0; j < n; j++) gw[j] += g[j] * (xr[j] - mu) * rs;
+        if (gb) for (j = 0; j < n; j++) gb[j] += g[j];
     }
 }
 
@@ -189,11 +224,9 @@ CLONES void sk_layernorm_bwd(const float *R x, const float *R w, const float *R 
 CLONES void sk_softmax_rows(const float *R x, float *R out, long m, long n, float scale) {
     for (long i = 0; i < m; i++) {
         const float *xr = x + i * n; float *o = out + i * n;
-        float mx = -INFINITY;
-        for (long j = 0; j < n; j++) mx = xr[j] > mx ? xr[j] : mx;
-        float s = 0.f;
-        for (long j = 0; j < n; j++) { float e = exp_approx((xr[j] - mx) * scale); o[j] = e; s += e; }
-        float inv = 1.f / s;
+        float mx = row_max(xr, n);
+        for (long j = 0; j < n; j++) o[j] = exp_approx((xr[j] - mx) * scale);
+        float inv = 1.f / row_sum(o, n);
         for (long j = 0; j < n; j++) o[j] *= inv;
     }
 }
@@ -201,13 +234,19 @@ CLONES void sk_softmax_rows(const float *R x, float *R out, long m, long n, floa
 CLONES void sk_softmax_bwd_rows(const float *R p, const float *gy, float *gx, long m, long n) {
     for (long i = 0; i < m; i++) {
         const float *pr = p + i * n, *g = gy + i * n; float *o = gx + i * n;
-        float d = 0.f;
-        for (long j = 0; j < n; j++) d += pr[j] * g[j];
+        float d = row_dot(pr, g, n);
         for (long j = 0; j < n; j++) o[j] = pr[j] * (g[j] - d);
     }
 }
 
 // ---------------------------------------------------------------- optimiser
+
+// sqrtf may set errno, which keeps the loop scalar; the elementwise builtin never does.
+#if defined(__has_builtin) && __has_builtin(__builtin_elementwise_sqrt)
+#define SQRT_NOERRNO(x) __builtin_elementwise_sqrt(x)
+#else
+#define SQRT_NOERRNO(x) sqrtf(x)
+#endif
 
 CLONES void sk_adamw(float *R p, const float *R g, float *R m, float *R v, long n, float lr, float b1,
                      float b2, float eps, float wd, float bc1, float bc2) {
@@ -217,7 +256,7 @@ CLONES void sk_adamw(float *R p, const float *R g, float *R m, float *R v, long 
         float mi = b1 * m[i] + (1.f - b1) * gi;
         float vi = b2 * v[i] + (1.f - b2) * gi * gi;
         m[i] = mi; v[i] = vi;
-        p[i] = p[i] * decay - step * mi / (sqrtf(vi) * rbc2 + eps);
+        p[i] = p[i] * decay - step * mi / (SQRT_NOERRNO(vi) * rbc2 + eps);
     }
 }
 
@@ -230,6 +269,18 @@ CLONES void sk_add2d(const float *R src, long ss, float *R dst, long ds, long ro
     for (long i = 0; i < rows; i++) {
         const float *s = src + i * ss; float *d = dst + i * ds;
         for (long j = 0; j < cols; j++) d[j] += s[j];
+    }
+}
+
+// dst[j * ds + i] = src[i * ss + j]: 16 x 16 tiles, so both sides touch whole cache lines.
+CLONES void sk_transpose2d(const float *R src, long ss, float *R dst, long ds, long rows, long cols) {
+    for (long i0 = 0; i0 < rows; i0 += 16) {
+        long i1 = i0 + 16 < rows ? i0 + 16 : rows;
+        for (long j0 = 0; j0 < cols; j0 += 16) {
+            long j1 = j0 + 16 < cols ? j0 + 16 : cols;
+            for (long j = j0; j < j1; j++)
+                for (long i = i0; i < i1; i++) dst[j * ds + i] = src[i * ss + j];
+        }
     }
 }
 

@@ -39,6 +39,9 @@ public final class AdamW {
     public func step() {
         stepCount += 1
         let bc1 = 1 - Foundation.pow(beta1, Float(stepCount)), bc2 = 1 - Foundation.pow(beta2, Float(stepCount))
+        // (param, grad, m, v, lr, wd) for every parameter with a gradient, then even chunks of
+        // them across the engine's threads (the update is memory-bound: 4 streams per element).
+        var work: [(p: Tensor, g: Tensor, m: Tensor, v: Tensor, lr: Float, wd: Float)] = []
         for g in groups {
             for p in g.params {
                 guard let grad = p.grad else { continue }
@@ -46,8 +49,15 @@ public final class AdamW {
                 let mt = m[id] ?? Tensor.zeros(p.shape), vt = v[id] ?? Tensor.zeros(p.shape)
                 m[id] = mt
                 v[id] = vt
-                sk_adamw(p.ptr, grad.ptr, mt.ptr, vt.ptr, p.count, lr * g.lrScale, beta1, beta2, eps, g.weightDecay, bc1, bc2)
+                work.append((p, grad, mt, vt, lr * g.lrScale, g.weightDecay))
             }
+        }
+        let pieces = Parallel.chunks(lengths: work.map { $0.p.count })
+        let (b1, b2, eps) = (beta1, beta2, self.eps)
+        Parallel.forEach(pieces.count) { j in
+            let (i, o, n) = pieces[j]
+            let w = work[i]
+            sk_adamw(w.p.ptr + o, w.g.ptr + o, w.m.ptr + o, w.v.ptr + o, n, w.lr, b1, b2, eps, w.wd, bc1, bc2)
         }
     }
 
@@ -86,10 +96,23 @@ public final class AdamW {
 /// Returns the norm before clipping.
 @discardableResult
 public func clipGradNorm(_ params: [Tensor], maxNorm: Float) -> Float {
-    var total = 0.0
-    for p in params { if let g = p.grad { total += sk_sumsq(g.ptr, g.count) } }
-    let norm = Float(total.squareRoot())
+    let grads = params.compactMap(\.grad)
+    let pieces = Parallel.chunks(lengths: grads.map(\.count))
+    var partial = [Double](repeating: 0, count: pieces.count)
+    partial.withUnsafeMutableBufferPointer { out in
+        let o = out.baseAddress!
+        Parallel.forEach(pieces.count) { j in
+            let (i, off, n) = pieces[j]
+            o[j] = sk_sumsq(grads[i].ptr + off, n)
+        }
+    }
+    let norm = Float(partial.reduce(0, +).squareRoot())
     let coef = maxNorm / (norm + 1e-6)
-    if coef < 1 { for p in params { if let g = p.grad { sk_affine(g.ptr, coef, 0, g.ptr, g.count) } } }
+    if coef < 1 {
+        Parallel.forEach(pieces.count) { j in
+            let (i, off, n) = pieces[j]
+            sk_affine(grads[i].ptr + off, coef, 0, grads[i].ptr + off, n)
+        }
+    }
     return norm
 }

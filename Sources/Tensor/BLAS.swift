@@ -4,7 +4,7 @@ import Foundation
 /// OpenBLAS threading and kernel selection.
 public enum BLAS {
     public static var threads: Int {
-        get { Int(openblas_get_num_threads()) }
+        get { _ = GEMMThreading.engineSplits; return Int(openblas_get_num_threads()) }
         set { openblas_set_num_threads(Int32(max(1, newValue))) }
     }
 
@@ -15,6 +15,7 @@ public enum BLAS {
     /// Runs `body` with one BLAS thread, so the caller can parallelise many small GEMMs itself
     /// (small per-head attention GEMMs scale badly inside one multi-threaded call).
     public static func singleThreaded<T>(_ body: () throws -> T) rethrows -> T {
+        if GEMMThreading.engineSplits { return try body() }   // OpenBLAS already runs on one thread
         let old = threads
         if old == 1 { return try body() }
         threads = 1

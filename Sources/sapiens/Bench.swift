@@ -22,7 +22,7 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         if let w = BLAS.coreTypeWarning() { FileHandle.standardError.write(Data((w + "\n").utf8)) }
-        FileHandle.standardError.write(Data("bench: OpenBLAS \(BLAS.coreName) kernels, \(BLAS.threads) BLAS threads, CPU vector ISA \(BLAS.cpuVectorISA)\n".utf8))
+        FileHandle.standardError.write(Data("bench: OpenBLAS \(BLAS.coreName) kernels, GEMM threading \(GEMMThreading.mode.rawValue) (\(EngineThreads.count) engine threads, \(BLAS.threads) BLAS threads), CPU vector ISA \(BLAS.cpuVectorISA)\n".utf8))
         let wanted = only.map { Set($0.split(separator: ",").map(String.init)) }
         let workloads = EngineBenchmarks.all.filter { (wanted?.contains($0.name) ?? !$0.heavy || heavy) }
         if list {

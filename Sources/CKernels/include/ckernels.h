@@ -7,6 +7,7 @@
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
+#include "sk_atomics.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -71,6 +72,9 @@ void sk_adamw(float *p, const float *g, float *m, float *v, long n, float lr, fl
 void sk_copy2d(const float *src, long src_stride, float *dst, long dst_stride, long rows, long cols);
 /// Same, accumulating into dst.
 void sk_add2d(const float *src, long src_stride, float *dst, long dst_stride, long rows, long cols);
+
+/// Transpose of a (rows, cols) block: dst[j*dst_stride + i] = src[i*src_stride + j].
+void sk_transpose2d(const float *src, long src_stride, float *dst, long dst_stride, long rows, long cols);
 
 /// im2col for one image: x (C, H, W) -> col (C*kh*kw, Ho*Wo), zero outside the padded input.
 void sk_im2col(const float *x, long C, long H, long W, long kh, long kw, long sh, long sw,

@@ -35,6 +35,16 @@ func isTrailingBlock(_ small: [Int], of big: [Int]) -> Bool {
     return Array(big.suffix(s.count)) == s
 }
 
+/// When `small` broadcast to `big` repeats each of its values over one trailing run (its shape
+/// is a prefix of big's followed by size-1 axes), the length of that run; else nil.
+func columnBlockWidth(_ small: [Int], of big: [Int]) -> Int? {
+    guard small.count <= big.count else { return nil }
+    let padded = [Int](repeating: 1, count: big.count - small.count) + small
+    guard let last = padded.lastIndex(where: { $0 != 1 }), last < big.count - 1 else { return nil }
+    guard Array(padded[...last]) == Array(big[...last]) else { return nil }
+    return big[(last + 1)...].reduce(1, *)
+}
+
 private func applyBinary(_ kind: BinaryKind, _ a: Tensor, _ b: Tensor) -> Tensor {
     if a.shape == b.shape {
         let out = Tensor.empty(a.shape)
@@ -61,10 +71,36 @@ private func applyBinary(_ kind: BinaryKind, _ a: Tensor, _ b: Tensor) -> Tensor
         }
         return out
     }
-    if outShape == a.shape && isTrailingBlock(b.shape, of: a.shape) && (kind == .add || kind == .mul) {
+    if outShape == a.shape && isTrailingBlock(b.shape, of: a.shape) {
+        // Row vector (bias, affine weight, position table): every row of a meets all of b.
         let out = Tensor.empty(outShape)
         let n = b.count, m = a.count / n
-        if kind == .add { sk_add_rowvec(a.ptr, b.ptr, out.ptr, m, n) } else { sk_mul_rowvec(a.ptr, b.ptr, out.ptr, m, n) }
+        parallelRanges(m, minChunk: max(1, (1 << 15) / n)) { r in
+            let o = r.lowerBound * n, rows = r.count
+            switch kind {
+            case .add: sk_add_rowvec(a.ptr + o, b.ptr, out.ptr + o, rows, n)
+            case .mul: sk_mul_rowvec(a.ptr + o, b.ptr, out.ptr + o, rows, n)
+            case .sub: for i in 0..<rows { sk_sub(a.ptr + o + i * n, b.ptr, out.ptr + o + i * n, n) }
+            case .div: for i in 0..<rows { sk_div(a.ptr + o + i * n, b.ptr, out.ptr + o + i * n, n) }
+            }
+        }
+        return out
+    }
+    if outShape == a.shape, let inner = columnBlockWidth(b.shape, of: a.shape) {
+        // Column vector (a per-row statistic such as a mean kept with size-1 axes): each of b's
+        // values meets one contiguous run of `inner` elements of a.
+        let out = Tensor.empty(outShape)
+        parallelRanges(b.count, minChunk: max(1, (1 << 15) / inner)) { r in
+            for i in r {
+                let s = b.ptr[i], src = a.ptr + i * inner, dst = out.ptr + i * inner
+                switch kind {
+                case .add: sk_affine(src, 1, s, dst, inner)
+                case .sub: sk_affine(src, 1, -s, dst, inner)
+                case .mul: sk_affine(src, s, 0, dst, inner)
+                case .div: sk_affine(src, 1 / s, 0, dst, inner)
+                }
+            }
+        }
         return out
     }
     // General case: walk the output with an odometer over all axes but the last.

@@ -1,15 +1,6 @@
 import CBLAS
 import CKernels
 
-/// Thin wrapper over cblas_sgemm: C[M,N] = alpha * op(A) op(B) + beta * C, row-major.
-@inline(__always)
-func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
-           a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-           beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
-    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
-}
-
 extension Tensor {
     /// Matrix product over the last two axes, with optional transposes. Leading (batch) axes must
     /// match, or `b` may be 2-D and shared across the batch.
@@ -63,11 +54,19 @@ extension Tensor {
         }
     }
 
-    /// One sgemm per batch entry (sequential: each call already uses the BLAS threads).
+    /// One sgemm per batch entry. With separate outputs and enough entries, whole entries run
+    /// side by side on the engine's workers; otherwise each call is split on its own.
     static func batchedGemm(batch: Int, transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                             a: UnsafePointer<Float>, lda: Int, strideA: Int,
                             b: UnsafePointer<Float>, ldb: Int, strideB: Int,
                             c: UnsafeMutablePointer<Float>, ldc: Int, strideC: Int, beta: Float) {
+        if strideC != 0 && batch >= 2 && GEMMThreading.engineSplits && (batch >= EngineThreads.count || m * n * k < gemmSplitThreshold) {
+            parallelJobs(batch) { i, _ in
+                sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a + i * strideA, lda: lda,
+                      b: b + i * strideB, ldb: ldb, beta: beta, c: c + i * strideC, ldc: ldc)
+            }
+            return
+        }
         for i in 0..<batch {
             sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a + i * strideA, lda: lda,
                   b: b + i * strideB, ldb: ldb, beta: strideC == 0 && i > 0 ? 1 : beta, c: c + i * strideC, ldc: ldc)
@@ -88,24 +87,25 @@ extension Tensor {
               beta: b == nil ? 0 : 1, c: out.ptr, ldc: outF)
         let inputs = b.map { [x, w, $0] } ?? [x, w]
         return Tensor.record(out, inputs) { g in
-            var gx: Tensor? = nil, gw: Tensor? = nil, gb: Tensor? = nil
-            if x.requiresGrad {
-                let t = Tensor.empty(x.shape)
-                sgemm(transA: false, transB: false, m: rows, n: inF, k: outF, a: g.ptr, lda: outF, b: w.ptr, ldb: inF,
-                      c: t.ptr, ldc: inF)
-                gx = t
+            let gx: Tensor? = x.requiresGrad ? Tensor.empty(x.shape) : nil
+            let gw: Tensor? = w.requiresGrad ? Tensor.empty(w.shape) : nil
+            let gb: Tensor? = b.map { $0.requiresGrad ? Tensor.empty($0.shape) : nil } ?? nil
+            // dX = dY W and dW = dYᵀ X cost the same; run them side by side, one per thread
+            // (the bias sum rides with dW), instead of splitting each thinly in turn.
+            func part(_ job: Int) {
+                if job == 0, let gx {
+                    sgemm(transA: false, transB: false, m: rows, n: inF, k: outF, a: g.ptr, lda: outF, b: w.ptr, ldb: inF,
+                          c: gx.ptr, ldc: inF)
+                }
+                if job == 1 {
+                    if let gw {
+                        sgemm(transA: true, transB: false, m: outF, n: inF, k: rows, a: g.ptr, lda: outF, b: x.ptr, ldb: inF,
+                              c: gw.ptr, ldc: inF)
+                    }
+                    if let gb { sk_sum_rows(g.ptr, gb.ptr, rows, outF, 0) }
+                }
             }
-            if w.requiresGrad {
-                let t = Tensor.empty(w.shape)
-                sgemm(transA: true, transB: false, m: outF, n: inF, k: rows, a: g.ptr, lda: outF, b: x.ptr, ldb: inF,
-                      c: t.ptr, ldc: inF)
-                gw = t
-            }
-            if let b, b.requiresGrad {
-                let t = Tensor.empty(b.shape)
-                sk_sum_rows(g.ptr, t.ptr, rows, outF, 0)
-                gb = t
-            }
+            if gx != nil && gw != nil { parallelFor(2, part) } else { part(0); part(1) }
             return b == nil ? [gx, gw] : [gx, gw, gb]
         }
     }

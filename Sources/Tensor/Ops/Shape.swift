@@ -39,34 +39,66 @@ extension Tensor {
     }
 
     func permuteRaw(_ perm: [Int]) -> Tensor {
-        let outShape = perm.map { shape[$0] }
-        let out = Tensor.empty(outShape)
-        var inStrides = [Int](repeating: 1, count: rank)
-        for i in stride(from: rank - 2, through: 0, by: -1) { inStrides[i] = inStrides[i + 1] * shape[i + 1] }
-        let st = perm.map { inStrides[$0] }
-        let r = rank
-        // The last output axis is the inner loop; when it is also the input's last axis, copy runs.
-        let inner = outShape[r - 1], innerStride = st[r - 1]
+        let out = Tensor.empty(perm.map { shape[$0] })
+        // Work on the smallest equivalent permutation: size-1 axes move no data, and input axes
+        // that stay adjacent and in order move as one.
+        let (mShape, mPerm) = Tensor.mergedPermutation(shape: shape, perm: perm)
+        let r = mShape.count
+        let src = ptr, dst = out.ptr
+        if mPerm == Array(0..<r) { dst.update(from: src, count: count); return out }
+        var inStrides = [Int](repeating: 1, count: r)
+        for i in stride(from: r - 2, through: 0, by: -1) { inStrides[i] = inStrides[i + 1] * mShape[i + 1] }
+        let st = mPerm.map { inStrides[$0] }
+        let oShape = mPerm.map { mShape[$0] }
+        // Inner block per step of the odometer: a contiguous run when the last output axis is the
+        // input's last, a tiled 2-D transpose when the input's last axis is the second-to-last
+        // output axis (the common (…, A, B) → (…, B, A) case), else a strided run.
+        let runCopy = mPerm[r - 1] == r - 1
+        let transposeCore = !runCopy && mPerm[r - 2] == r - 1
+        let blockAxes = transposeCore ? 2 : 1
+        let inner = transposeCore ? oShape[r - 2] * oShape[r - 1] : oShape[r - 1]
         let outer = count / max(inner, 1)
         var idx = [Int](repeating: 0, count: r)
         var off = 0
-        let src = ptr, dst = out.ptr
         for o in 0..<outer {
             let base = o * inner
-            if innerStride == 1 {
+            if runCopy {
                 (dst + base).update(from: src + off, count: inner)
+            } else if transposeCore {
+                // out[a, b] = in[off + a + b * stride]: input rows b of length A become columns.
+                sk_transpose2d(src + off, st[r - 1], dst + base, oShape[r - 1], oShape[r - 1], oShape[r - 2])
             } else {
                 var s = off
+                let innerStride = st[r - 1]
                 for j in 0..<inner { dst[base + j] = src[s]; s += innerStride }
             }
-            var d = r - 2
+            var d = r - 1 - blockAxes
             while d >= 0 {
                 idx[d] += 1; off += st[d]
-                if idx[d] < outShape[d] { break }
-                off -= st[d] * outShape[d]; idx[d] = 0; d -= 1
+                if idx[d] < oShape[d] { break }
+                off -= st[d] * oShape[d]; idx[d] = 0; d -= 1
             }
         }
         return out
+    }
+
+    /// The same data movement as permuting `shape` by `perm`, with size-1 axes dropped and runs of
+    /// input axes that stay adjacent (in order) merged: returns the merged input shape and the
+    /// permutation of its axes.
+    static func mergedPermutation(shape: [Int], perm: [Int]) -> (shape: [Int], perm: [Int]) {
+        var renumber = [Int](repeating: -1, count: shape.count)
+        var kept: [Int] = []
+        for a in 0..<shape.count where shape[a] != 1 { renumber[a] = kept.count; kept.append(shape[a]) }
+        let p = perm.filter { shape[$0] != 1 }.map { renumber[$0] }
+        var groups: [[Int]] = []   // runs of consecutive input axes, in output order
+        for a in p {
+            if let last = groups.last?.last, a == last + 1 { groups[groups.count - 1].append(a) } else { groups.append([a]) }
+        }
+        let inputOrder = groups.indices.sorted { groups[$0][0] < groups[$1][0] }
+        var position = [Int](repeating: 0, count: groups.count)
+        for (i, g) in inputOrder.enumerated() { position[g] = i }
+        let mShape = inputOrder.map { groups[$0].reduce(1) { $0 * kept[$1] } }
+        return (mShape, groups.indices.map { position[$0] })
     }
 
     /// Concatenates along `axis`; all other sizes must match.
