@@ -323,3 +323,24 @@ CLONES void sk_col2im(const float *R col, long C, long H, long W, long kh, long 
                 }
             }
 }
+
+CLONES void sk_scatter_strided(const float *R src, long src_stride, float *R dst, long dst_stride, long step,
+                               long rows, long cols, float bias) {
+    for (long i = 0; i < rows; i++) {
+        const float *s = src + i * src_stride;
+        float *d = dst + i * dst_stride;
+        if (step == 2) { for (long j = 0; j < cols; j++) d[2 * j] = s[j] + bias; }
+        else { for (long j = 0; j < cols; j++) d[j * step] = s[j] + bias; }
+    }
+}
+
+CLONES void sk_gather_strided(const float *R src, long src_stride, long step, float *R dst, long dst_stride,
+                              long rows, long cols, long dst_cols) {
+    for (long i = 0; i < rows; i++) {
+        const float *s = src + i * src_stride;
+        float *d = dst + i * dst_stride;
+        if (step == 2) { for (long j = 0; j < cols; j++) d[j] = s[2 * j]; }
+        else { for (long j = 0; j < cols; j++) d[j] = s[j * step]; }
+        for (long j = cols; j < dst_cols; j++) d[j] = 0.f;
+    }
+}

@@ -83,6 +83,15 @@ void sk_im2col(const float *x, long C, long H, long W, long kh, long kw, long sh
 void sk_col2im(const float *col, long C, long H, long W, long kh, long kw, long sh, long sw,
                long ph, long pw, long Ho, long Wo, float *x);
 
+/// Interleaving scatter (one output phase of a strided transposed convolution):
+/// dst[i*dst_stride + j*step] = src[i*src_stride + j] + bias, for i < rows, j < cols.
+void sk_scatter_strided(const float *src, long src_stride, float *dst, long dst_stride, long step,
+                        long rows, long cols, float bias);
+/// Its adjoint: dst[i*dst_stride + j] = src[i*src_stride + j*step] for j < cols, and 0 for
+/// cols <= j < dst_cols.
+void sk_gather_strided(const float *src, long src_stride, long step, float *dst, long dst_stride,
+                       long rows, long cols, long dst_cols);
+
 #ifdef __cplusplus
 }
 #endif

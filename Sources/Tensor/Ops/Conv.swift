@@ -61,12 +61,22 @@ extension Tensor {
         return gb
     }
 
+    /// Transposed convolution. Shapes whose kernel and output are multiples of the stride (the
+    /// heads' k4 s2 p1) run by output phases, without a column buffer; others by GEMM + col2im.
     public func convTranspose2d(_ w: Tensor, _ b: Tensor?, stride: Int = 1, padding: Int = 0) -> Tensor {
+        convTranspose2d(w, b, stride: stride, padding: padding, byPhases: true)
+    }
+
+    func convTranspose2d(_ w: Tensor, _ b: Tensor?, stride: Int, padding: Int, byPhases: Bool) -> Tensor {
         let x = self
         precondition(x.rank == 4 && w.rank == 4 && w.shape[0] == x.shape[1], "convTranspose2d: input \(x.shape), weight \(w.shape)")
         let (N, Cin, H, W) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let (Cout, kh, kw) = (w.shape[1], w.shape[2], w.shape[3])
         let Ho = (H - 1) * stride - 2 * padding + kh, Wo = (W - 1) * stride - 2 * padding + kw
+        precondition(Ho > 0 && Wo > 0, "convTranspose2d: empty output for input \(x.shape), weight \(w.shape)")
+        if byPhases, let plan = DeconvPhases(H: H, W: W, Ho: Ho, Wo: Wo, kh: kh, kw: kw, stride: stride, padding: padding) {
+            return convTranspose2dPhases(w, b, plan: plan)
+        }
         let ckk = Cout * kh * kw, hw = H * W, ohw = Ho * Wo
         let out = Tensor.zeros([N, Cout, Ho, Wo])
         let col = Tensor.empty([ckk, hw])
