@@ -28,6 +28,7 @@ struct Bench: ParsableCommand {
         if list {
             for w in EngineBenchmarks.all { print("\(w.name)\t\(String(format: "%.2f", w.gflop)) GFLOP\(w.heavy ? " (heavy)" : "")") }
             for w in ThroughputBenchmarks.all { print("\(w.name)\timages/s") }
+            print("curation_800px\timages/s")
             return
         }
         let encoder = JSONEncoder()
