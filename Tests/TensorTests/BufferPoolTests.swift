@@ -1,0 +1,66 @@
+@testable import Tensor
+import XCTest
+
+/// The buffer pool's bound: when full, it frees the buffers idle longest, so a new workload's sizes
+/// are pooled instead of refused.
+final class BufferPoolTests: XCTestCase {
+    func testReuseReturnsTheLatestBufferOfThatSize() {
+        let pool = BufferPool()
+        let a = pool.take(1000), b = pool.take(1000)
+        pool.give(a, count: 1000); pool.give(b, count: 1000)
+        XCTAssertEqual(pool.idleBytes, 8000)
+        XCTAssertEqual(pool.take(1000), b)
+        XCTAssertEqual(pool.take(1000), a)
+        XCTAssertEqual(pool.idleBytes, 0)
+        pool.give(a, count: 1000); pool.give(b, count: 1000)
+        pool.drain()
+        XCTAssertEqual(pool.idleBytes, 0)
+    }
+
+    func testFullPoolEvictsTheOldestAcrossSizes() {
+        let pool = BufferPool()
+        pool.capacityBytes = 3 * 4096 * 4
+        // An "old workload" fills the pool with one size.
+        let old = (0..<3).map { _ in pool.take(4096) }
+        for p in old { pool.give(p, count: 4096) }
+        XCTAssertEqual(pool.idleBytes, 3 * 4096 * 4)
+        // A new workload's buffers are kept; the oldest of the old ones go.
+        let new = (0..<2).map { _ in pool.take(2048) }
+        for p in new { pool.give(p, count: 2048) }
+        XCTAssertEqual(pool.idleBytes, 2 * 4096 * 4 + 2 * 2048 * 4)
+        XCTAssertEqual(pool.take(2048), new[1])
+        XCTAssertEqual(pool.take(2048), new[0])
+        // The two old buffers returned last survived; the first one returned was freed.
+        XCTAssertEqual(pool.take(4096), old[2])
+        XCTAssertEqual(pool.take(4096), old[1])
+        XCTAssertEqual(pool.idleBytes, 0)
+    }
+
+    func testStaleLogEntriesDoNotEvictTheWrongBuffer() {
+        let pool = BufferPool()
+        pool.capacityBytes = 2 * 1024 * 4
+        let a = pool.take(1024), b = pool.take(1024)
+        pool.give(a, count: 1024)            // log: a
+        XCTAssertEqual(pool.take(1024), a)   // a's entry is now stale
+        pool.give(b, count: 1024)            // log: a(stale), b
+        pool.give(a, count: 1024)            // log: a(stale), b, a
+        let c = pool.take(1024)              // takes a (newest); pool holds b
+        XCTAssertEqual(c, a)
+        let d = pool.take(512)
+        pool.give(d, count: 512)             // fits next to b: nothing evicted
+        XCTAssertEqual(pool.idleBytes, 1024 * 4 + 512 * 4)
+        pool.give(c, count: 1024)            // over by 512 floats: b (oldest live) goes, not d
+        XCTAssertEqual(pool.idleBytes, 1024 * 4 + 512 * 4)
+        XCTAssertEqual(pool.take(512), d)
+        XCTAssertEqual(pool.take(1024), c)
+        XCTAssertEqual(pool.idleBytes, 0)
+    }
+
+    func testSteadyLoopKeepsTheLogBounded() {
+        let pool = BufferPool()
+        for _ in 0..<10_000 { let p = pool.take(256); pool.give(p, count: 256) }
+        XCTAssertEqual(pool.idleBytes, 256 * 4)
+        XCTAssertLessThanOrEqual(pool.logLength, 2 * 1 + 1025)
+        pool.drain()
+    }
+}
