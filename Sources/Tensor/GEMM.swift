@@ -44,13 +44,16 @@ func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
         rawSgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
         return
     }
-    // Slabs are multiples of 16 (the AVX-512 kernels' register tile); two per worker when C is
-    // large, so a worker that loses its core (shared machines) holds up only a small slab.
+    // Slabs follow the AVX-512 kernels' register tile, 16 wide along C's columns (OpenBLAS's M)
+    // and 4 along its rows (OpenBLAS's N), so a 197-row C splits 100/97 rather than 112/85. Two
+    // slabs per worker when C is large, so a worker that loses its core (shared machines) holds up
+    // only a small slab.
     let splitRows = m >= n || n < 32 * workers
     let extent = splitRows ? m : n
+    let tile = splitRows ? 4 : 16
     let parts = min(extent >= 128 * workers ? 2 * workers : workers, max(1, extent / 16))
     if parts <= 1 { rawSgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); return }
-    let step = ((extent + parts - 1) / parts + 15) & ~15
+    let step = ((extent + parts - 1) / parts + tile - 1) / tile * tile
     WorkerPool.shared.run(items: parts, workers: workers) { w, _ in
         let lo = w * step, hi = min(extent, lo + step)
         guard lo < hi else { return }
