@@ -15,6 +15,8 @@ public struct BenchFigure: Codable, Sendable {
     /// For throughput figures (images/s); nil for timing figures.
     public var items_per_second: Double?
     public var unit: String?
+    /// Every timed repetition (ms), for pooling figures measured in several rounds.
+    public var ms_all: [Double]?
 
     public init(name: String, ms_min: Double, ms_median: Double, gflop: Double, gflops: Double, threads: Int,
                 other_load: Double, items_per_second: Double? = nil, unit: String? = nil) {
@@ -34,11 +36,24 @@ public enum BenchTimer {
             try body()
             times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
         }
+        return figure(name: name, gflop: gflop, times: times, otherLoad: load.otherShare())
+    }
+
+    /// A figure from timed repetitions (ms); `pooled` merges figures of the same workload measured in several rounds.
+    public static func figure(name: String, gflop: Double, times: [Double], otherLoad: Double) -> BenchFigure {
         let sorted = times.sorted()
-        let median = sorted[sorted.count / 2]
-        return BenchFigure(name: name, ms_min: sorted[0], ms_median: median, gflop: gflop,
-                           gflops: gflop > 0 ? gflop / (median / 1000) : 0, threads: ProcessInfo.processInfo.activeProcessorCount,
-                           other_load: load.otherShare())
+        let median = sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+        var f = BenchFigure(name: name, ms_min: sorted.first ?? 0, ms_median: median, gflop: gflop,
+                            gflops: gflop > 0 && median > 0 ? gflop / (median / 1000) : 0, threads: ProcessInfo.processInfo.activeProcessorCount,
+                            other_load: otherLoad)
+        f.ms_all = times
+        return f
+    }
+
+    public static func pooled(_ rounds: [BenchFigure]) -> BenchFigure? {
+        guard let first = rounds.first else { return nil }
+        let load = rounds.map(\.other_load).reduce(0, +) / Double(rounds.count)
+        return figure(name: first.name, gflop: first.gflop, times: rounds.flatMap { $0.ms_all ?? [$0.ms_median] }, otherLoad: load)
     }
 }
 

@@ -17,8 +17,10 @@ struct Bench: ParsableCommand {
     var heavy = false
     @Flag(help: "List figure names and exit.")
     var list = false
-    @Option(help: "Run scripts/bench_pytorch.py with this Python after our figures and print speed ratios (e.g. /work/venv-bench/bin/python).")
+    @Option(help: "Also time each figure with scripts/bench_pytorch.py under this Python, alternating with ours, and print speed ratios (e.g. /work/venv-bench/bin/python).")
     var pytorch: String?
+    @Option(help: "With --pytorch: rounds of (ours, PyTorch) per figure; the ratio uses the pooled medians, so a noisy neighbour hits both sides alike.")
+    var rounds = 2
 
     func run() throws {
         if let w = BLAS.coreTypeWarning() { FileHandle.standardError.write(Data((w + "\n").utf8)) }
@@ -33,12 +35,32 @@ struct Bench: ParsableCommand {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        var ours: [String: BenchFigure] = [:]
         for w in workloads {
             let body = w.setup()
-            let fig = BenchTimer.measure(name: w.name, gflop: w.gflop, reps: reps, body)
-            ours[w.name] = fig
-            print(String(decoding: try encoder.encode(fig), as: UTF8.self))
+            guard let python = pytorch else {
+                print(String(decoding: try encoder.encode(BenchTimer.measure(name: w.name, gflop: w.gflop, reps: reps, body)), as: UTF8.self))
+                fflush(stdout)
+                continue
+            }
+            // Alternate our timing and PyTorch's on this figure, so both see the same machine (it is shared and noisy).
+            var mine: [BenchFigure] = [], theirs: [Double] = [], perRound: [Double] = []
+            for _ in 0..<max(rounds, 1) {
+                let fig = BenchTimer.measure(name: w.name, gflop: w.gflop, reps: reps, body)
+                mine.append(fig)
+                print(String(decoding: try encoder.encode(fig), as: UTF8.self))
+                fflush(stdout)
+                let peer: [String: [Double]]
+                do { peer = try PyTorchPeer.run(python: python, names: [w.name], reps: reps) } catch { throw fail(error) }
+                guard let times = peer[w.name], !times.isEmpty else { throw fail(PeerError(description: "\(python) scripts/bench_pytorch.py printed no figure for \(w.name)")) }
+                theirs += times
+                perRound.append(BenchTimer.figure(name: w.name, gflop: 0, times: times, otherLoad: 0).ms_median / fig.ms_median)
+            }
+            guard let pooled = BenchTimer.pooled(mine) else { continue }
+            let theirMedian = BenchTimer.figure(name: w.name, gflop: 0, times: theirs, otherLoad: 0).ms_median
+            let line: [String: Any] = ["name": w.name, "swift_ms_median": pooled.ms_median, "pytorch_ms_median": theirMedian,
+                                       "speedup_vs_pytorch": theirMedian / pooled.ms_median, "speedup_per_round": perRound,
+                                       "rounds": perRound.count, "reps_per_round": reps]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys]), as: UTF8.self))
             fflush(stdout)
         }
         for w in ThroughputBenchmarks.all where wanted?.contains(w.name) ?? true {
@@ -56,22 +78,20 @@ struct Bench: ParsableCommand {
                 print(String(decoding: try encoder.encode(fig), as: UTF8.self))
             } catch { throw fail(error) }
         }
-        guard let python = pytorch else { return }
-        let peer = try PyTorchPeer.run(python: python, names: workloads.map(\.name), reps: reps)
-        for (name, theirs) in peer.sorted(by: { $0.key < $1.key }) {
-            guard let mine = ours[name] else { continue }
-            let line: [String: Any] = ["name": name, "swift_ms_median": mine.ms_median, "pytorch_ms_median": theirs,
-                                       "speedup_vs_pytorch": theirs / mine.ms_median]
-            print(String(decoding: try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys]), as: UTF8.self))
-        }
     }
 }
 
-/// Runs the PyTorch peer script on the same figures, in the same run.
+struct PeerError: Error, CustomStringConvertible { let description: String }
+
+/// Runs the PyTorch peer script on some figures, in the same run as ours.
 enum PyTorchPeer {
-    static func run(python: String, names: [String], reps: Int) throws -> [String: Double] {
+    /// Timed repetitions (ms) per figure name, from the script's `ms_all` (or its median when absent).
+    static func run(python: String, names: [String], reps: Int) throws -> [String: [Double]] {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("scripts/bench_pytorch.py").path
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            throw PeerError(description: "--pytorch \(python): no such executable (give the Python that has torch, e.g. /work/venv-bench/bin/python)")
+        }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: python)
         p.arguments = [script, "--only", names.joined(separator: ","), "--reps", "\(reps)"]
@@ -80,12 +100,15 @@ enum PyTorchPeer {
         try p.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        var out: [String: Double] = [:]
+        if p.terminationStatus != 0 {
+            throw PeerError(description: "\(python) \(script) exited with status \(p.terminationStatus) (is torch installed? pip install -r scripts/requirements-bench.txt)")
+        }
+        var out: [String: [Double]] = [:]
         for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
             print(line)
             guard let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                   let n = obj["name"] as? String, let ms = obj["ms_median"] as? Double else { continue }
-            out[n] = ms
+            out[n] = (obj["ms_all"] as? [Double]) ?? [ms]
         }
         return out
     }

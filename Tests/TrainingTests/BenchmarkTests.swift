@@ -21,4 +21,18 @@ final class BenchmarkTests: XCTestCase {
         XCTAssertLessThanOrEqual(f.ms_min, f.ms_median)
         XCTAssertEqual(f.gflops, 1 / (f.ms_median / 1000), accuracy: 1e-9)
     }
+
+    /// Rounds pool their repetitions: the pooled median is the median of all of them, not of the round medians.
+    func testPooledRoundsUseEveryRepetition() throws {
+        let a = BenchTimer.figure(name: "x", gflop: 2, times: [10, 11, 12], otherLoad: 0.2)
+        let b = BenchTimer.figure(name: "x", gflop: 2, times: [30, 31, 13, 14], otherLoad: 0)
+        XCTAssertEqual(a.ms_median, 11)
+        let p = try XCTUnwrap(BenchTimer.pooled([a, b]))
+        XCTAssertEqual(p.ms_all?.count, 7)
+        XCTAssertEqual(p.ms_median, 13)
+        XCTAssertEqual(p.ms_min, 10)
+        XCTAssertEqual(p.other_load, 0.1, accuracy: 1e-12)
+        XCTAssertEqual(p.gflops, 2 / 0.013, accuracy: 1e-9)
+        XCTAssertNil(BenchTimer.pooled([]))
+    }
 }
