@@ -35,12 +35,22 @@ let gemmSplitThreshold = 1 << 18
 /// C[M,N] = alpha * op(A) op(B) + beta * C, row-major. In engine mode a large product is split
 /// into row slabs (or column slabs, when C is wide and short) that the engine's workers compute
 /// with single-threaded sgemm; inside a parallel region it always runs on the calling thread.
+///
+/// With `rowBias` (N values), C starts as that row in every row instead (beta is ignored): each
+/// worker fills its own slab just before its product, so the fill is parallel and still in cache.
 func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
            a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-           beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+           beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, rowBias: UnsafePointer<Float>? = nil) {
     let workers = EngineThreads.count
     if m == 0 || n == 0 { return }
+    let beta = rowBias == nil ? beta : 1
+    /// Fills rows r0..<r1, columns c0..<c1 of C with the bias.
+    func fill(_ r0: Int, _ r1: Int, _ c0: Int, _ c1: Int) {
+        guard let rowBias else { return }
+        for r in r0..<r1 { (c + r * ldc + c0).update(from: rowBias + c0, count: c1 - c0) }
+    }
     guard GEMMThreading.engineSplits, workers > 1, m * n * k >= gemmSplitThreshold, !WorkerPool.shared.isBusy else {
+        fill(0, m, 0, n)
         rawSgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
         return
     }
@@ -52,14 +62,16 @@ func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
     let extent = splitRows ? m : n
     let tile = splitRows ? 4 : 16
     let parts = min(extent >= 128 * workers ? 2 * workers : workers, max(1, extent / 16))
-    if parts <= 1 { rawSgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); return }
+    if parts <= 1 { fill(0, m, 0, n); rawSgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); return }
     let step = ((extent + parts - 1) / parts + tile - 1) / tile * tile
     WorkerPool.shared.run(items: parts, workers: workers) { w, _ in
         let lo = w * step, hi = min(extent, lo + step)
         guard lo < hi else { return }
         if splitRows {
+            fill(lo, hi, 0, n)
             rawSgemm(transA, transB, hi - lo, n, k, alpha, transA ? a + lo : a + lo * lda, lda, b, ldb, beta, c + lo * ldc, ldc)
         } else {
+            fill(0, m, lo, hi)
             rawSgemm(transA, transB, m, hi - lo, k, alpha, a, lda, transB ? b + lo * ldb : b + lo, ldb, beta, c + lo, ldc)
         }
     }

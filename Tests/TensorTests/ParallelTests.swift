@@ -123,4 +123,24 @@ final class ParallelTests: XCTestCase {
         guard let g1 = x1.grad, let g2 = x2.grad else { return XCTFail("no gradient") }
         for (a, b) in zip(g1.toArray(), g2.toArray()) { XCTAssertEqual(a, b, accuracy: 1e-4) }
     }
+
+    /// The bias is filled slab by slab inside the split GEMM: row slabs (tall C, 197 rows as a ViT at
+    /// batch 1) and column slabs (wide C), against a plain reference, on 1, 2 and 3 threads.
+    func testLinearBiasFilledPerSlabMatchesReference() {
+        GEMMThreading.mode = .engine
+        for (rows, inF, outF) in [(197, 64, 192), (9, 40, 1500)] {
+            let x = rand([rows, inF], seed: 21), w = rand([outF, inF], seed: 22), b = rand([outF], seed: 23)
+            let ref = naive(x, w, transA: false, transB: true)
+            XCTAssertGreaterThanOrEqual(rows * inF * outF, gemmSplitThreshold)
+            for threads in [1, 2, 3] {
+                EngineThreads.count = threads
+                let y = x.linear(w, b)
+                var worst = 0.0
+                for r in 0..<rows { for j in 0..<outF {
+                    worst = max(worst, Swift.abs(Double(y[flat: r * outF + j]) - (ref[r * outF + j] + Double(b[flat: j]))))
+                } }
+                XCTAssertLessThan(worst, 1e-3, "\(rows)x\(inF)->\(outF) on \(threads) threads")
+            }
+        }
+    }
 }

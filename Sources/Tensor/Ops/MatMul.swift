@@ -80,11 +80,8 @@ extension Tensor {
         precondition(x.shape.last == inF, "linear: input \(x.shape) does not end in \(inF) (weight \(w.shape))")
         let rows = x.count / inF
         let out = Tensor.empty(Array(x.shape.dropLast()) + [outF])
-        if let b {
-            for r in 0..<rows { (out.ptr + r * outF).update(from: b.ptr, count: outF) }
-        }
         sgemm(transA: false, transB: true, m: rows, n: outF, k: inF, a: x.ptr, lda: inF, b: w.ptr, ldb: inF,
-              beta: b == nil ? 0 : 1, c: out.ptr, ldc: outF)
+              c: out.ptr, ldc: outF, rowBias: b.map { UnsafePointer($0.ptr) })
         let inputs = b.map { [x, w, $0] } ?? [x, w]
         return Tensor.record(out, inputs) { g in
             let gx: Tensor? = x.requiresGrad ? Tensor.empty(x.shape) : nil
