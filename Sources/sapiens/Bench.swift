@@ -22,6 +22,23 @@ struct Bench: ParsableCommand {
     @Option(help: "With --pytorch: rounds of (ours, PyTorch) per figure; the ratio uses the pooled medians, so a noisy neighbour hits both sides alike.")
     var rounds = 2
 
+    /// Every figure name `--only` accepts.
+    static var figureNames: [String] {
+        EngineBenchmarks.all.map(\.name) + ThroughputBenchmarks.all.map(\.name) + ["curation_800px"]
+    }
+
+    func validate() throws {
+        guard reps >= 1 else { throw ValidationError("--reps must be at least 1 (got \(reps)).") }
+        guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1 (got \(rounds)).") }
+        if let only {
+            let known = Set(Bench.figureNames)
+            let unknown = only.split(separator: ",").map(String.init).filter { !known.contains($0) }
+            guard unknown.isEmpty else {
+                throw ValidationError("unknown figure\(unknown.count == 1 ? "" : "s") \(unknown.joined(separator: ", ")) in --only; `sapiens bench --list` shows them: \(Bench.figureNames.joined(separator: ", ")).")
+            }
+        }
+    }
+
     func run() throws {
         if let w = BLAS.coreTypeWarning() { FileHandle.standardError.write(Data((w + "\n").utf8)) }
         FileHandle.standardError.write(Data("bench: OpenBLAS \(BLAS.coreName) kernels, GEMM threading \(GEMMThreading.mode.rawValue) (\(EngineThreads.count) engine threads, \(BLAS.threads) BLAS threads), CPU vector ISA \(BLAS.cpuVectorISA)\n".utf8))

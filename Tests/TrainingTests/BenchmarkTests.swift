@@ -3,6 +3,18 @@ import Training
 import XCTest
 
 final class BenchmarkTests: XCTestCase {
+    /// A misspelt `--only` name must fail loudly, not run nothing and exit 0.
+    func testUnknownFigureNameIsAnErrorThatListsTheKnownOnes() throws {
+        let r = try runSapiens(np: nil, ["bench", "--only", "vit_tiny_infer_b1,vit_tiny_infer_b64"], limit: 30)
+        XCTAssertNotEqual(r.status, 0, r.output)
+        XCTAssertTrue(r.output.contains("unknown figure vit_tiny_infer_b64"), r.output)
+        XCTAssertTrue(r.output.contains("mae_tiny_train_b32"), "the error lists the valid names: \(r.output)")
+        XCTAssertFalse(r.output.contains("\"ms_median\""), "nothing is timed when a name is wrong: \(r.output)")
+        let zero = try runSapiens(np: nil, ["bench", "--only", "vit_tiny_infer_b1", "--reps", "0"], limit: 30)
+        XCTAssertNotEqual(zero.status, 0, zero.output)
+        XCTAssertTrue(zero.output.contains("--reps must be at least 1"), zero.output)
+    }
+
     /// Our FLOP convention must equal the PyTorch peer's (scripts/bench_pytorch.py), or ratios lie.
     func testFLOPCountsMatchThePeerScript() {
         let byName = Dictionary(uniqueKeysWithValues: EngineBenchmarks.all.map { ($0.name, $0.gflop) })
