@@ -196,7 +196,7 @@ public final class FineTuner {
             lastEval = e
             var rec: [String: Any] = ["step": step, "kind": "val", "task": config.task.rawValue, "images": e.images]
             for (k, v) in e.metrics { rec["val_" + k] = v }
-            log?.append(rec)
+            try log?.append(rec)
             try AtomicFile.write(try e.jsonData(), to: (dir as NSString).appendingPathComponent("metrics.json"))
             logger.info("step \(step) validation: \(e.headline) \(String(format: "%.4f", e.headlineValue))")
         }
@@ -251,7 +251,7 @@ public final class FineTuner {
             windowImages += B * A
             let dt = Date().timeIntervalSince(windowStart)
             let ips = dt > 0 ? Double(windowImages) / dt : 0
-            log?.append(["step": step, "loss": Double(loss), "lr": Double(lr), "grad_norm": Double(gradNorm),
+            try log?.append(["step": step, "loss": Double(loss), "lr": Double(lr), "grad_norm": Double(gradNorm),
                         "images_per_second": ips, "elapsed_s": Date().timeIntervalSince(started)])
             if step % recipe.run.log_every == 0 { windowStart = Date(); windowImages = 0 }
             if showProgress { bar.update(step, extra: String(format: "loss %.4f  lr %.2e  %.1f img/s", loss, lr, ips)) }

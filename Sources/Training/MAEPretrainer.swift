@@ -9,11 +9,13 @@ import Tensor
 public enum TrainingError: Error, CustomStringConvertible {
     case nonFinite(step: Int, count: Int)
     case badCheckpoint(path: String, reason: String)
+    case cannotWrite(path: String, reason: String)
     public var description: String {
         switch self {
         case let .nonFinite(s, n):
             return "loss or gradient was NaN/Inf for \(n) consecutive steps (last at step \(s)); stopping. Lower optim.base_lr or check the data."
         case let .badCheckpoint(p, r): return "\(p): cannot resume: \(r)"
+        case let .cannotWrite(p, r): return "\(p): cannot write: \(r)"
         }
     }
 }
@@ -206,7 +208,7 @@ public final class MAEPretrainer {
             windowImages += B * A
             let dt = Date().timeIntervalSince(windowStart)
             let ips = dt > 0 ? Double(windowImages) / dt : 0
-            log?.append(["step": step, "loss": Double(loss), "lr": Double(lr), "grad_norm": Double(gradNorm),
+            try log?.append(["step": step, "loss": Double(loss), "lr": Double(lr), "grad_norm": Double(gradNorm),
                         "images_per_second": ips, "elapsed_s": Date().timeIntervalSince(started)])
             if step % recipe.run.log_every == 0 { windowStart = Date(); windowImages = 0 }
             if showProgress { bar.update(step, extra: String(format: "loss %.4f  lr %.2e  %.1f img/s", loss, lr, ips)) }

@@ -5,18 +5,29 @@ public final class MetricsLog {
     public let path: String
     private var handle: FileHandle?
 
+    /// Opens (or creates) the file for appending; an unwritable path is an error naming it, not a run
+    /// that silently logs nothing.
     public init(path: String) throws {
         self.path = path
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: Data()) }
-        handle = FileHandle(forWritingAtPath: path)
-        handle?.seekToEndOfFile()
+        if !FileManager.default.fileExists(atPath: path), !FileManager.default.createFile(atPath: path, contents: Data()) {
+            throw TrainingError.cannotWrite(path: path, reason: "cannot create the file (does its folder exist, and is it writable?)")
+        }
+        guard let h = FileHandle(forWritingAtPath: path) else {
+            throw TrainingError.cannotWrite(path: path, reason: "cannot open the file for writing")
+        }
+        do { _ = try h.seekToEnd() } catch { throw TrainingError.cannotWrite(path: path, reason: "\(error)") }
+        handle = h
     }
 
     deinit { try? handle?.close() }
 
-    public func append(_ record: [String: Any]) {
+    /// One record as a line. A failed write (a full disk, say) is an error naming the file; the run's
+    /// checkpoints are written atomically, so it can resume once there is room.
+    public func append(_ record: [String: Any]) throws {
         guard let d = try? JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]) else { return }
-        handle?.write(d + Data("\n".utf8))
+        do { try handle?.write(contentsOf: d + Data("\n".utf8)) } catch {
+            throw TrainingError.cannotWrite(path: path, reason: "\(error)")
+        }
     }
 
     /// All records in the file.

@@ -4,6 +4,18 @@ import Training
 import XCTest
 
 final class RobustnessTests: XCTestCase {
+    /// metrics.jsonl that cannot be created, or a write that fails (a full disk), is an error naming the
+    /// file, not a run that silently logs nothing or a trap.
+    func testUnwritableMetricsLogIsAnErrorNamingTheFile() throws {
+        XCTAssertThrowsError(try MetricsLog(path: "/nonexistent-sapiens-dir/metrics.jsonl")) { e in
+            XCTAssertTrue("\(e)".contains("/nonexistent-sapiens-dir/metrics.jsonl: cannot write"), "\(e)")
+        }
+        guard FileManager.default.fileExists(atPath: "/dev/full") else { throw XCTSkip("no /dev/full") }
+        XCTAssertThrowsError(try MetricsLog(path: "/dev/full").append(["step": 1, "loss": 0.5])) { e in
+            XCTAssertTrue("\(e)".contains("/dev/full: cannot write"), "\(e)")
+        }
+    }
+
     func trainer(_ yaml: String, _ dir: String) throws -> MAEPretrainer {
         let r = try StrictYAML.decode(PretrainRecipe.self, defaults: PretrainRecipe(), yaml: yaml, path: "test.yaml")
         try r.validate(path: "test.yaml")
