@@ -32,6 +32,11 @@ public enum BackgroundGuardStudy {
         public var plainGuarded: Arm
         /// Images whose aligned RMSE the guard lowered.
         public var improvedImages: Int
+        /// Per-image aligned RMSE on the plain renders, guard off and on (same order as the images).
+        public var plainRMSEGuardOff: [Double]
+        public var plainRMSEGuardOn: [Double]
+        /// The guard's effect, paired per image (on − off): mean, bootstrap 95 % interval, sign test.
+        public var guardEffect: PairedComparison
         /// RMSE of the best constant per image (the ground truth's spread on the person): what alignment
         /// alone achieves, so a model near it is not using the image and no guard can matter.
         public var constantRMSE: Double
@@ -48,6 +53,8 @@ public enum BackgroundGuardStudy {
             \(row(plainUnguarded))
             \(row(plainGuarded))
             | a constant per image (no model; alignment alone) | – | \(String(format: "%.4f", constantRMSE)) | – | – |
+
+            \(guardEffect.summary("RMSE, guard on − off, paired per image", unit: " m"))
             """
         }
     }
@@ -66,6 +73,7 @@ public enum BackgroundGuardStudy {
         var on = guardConfig; on.enabled = true
         var evals = [DepthEvaluator(alignScaleShift: true), DepthEvaluator(alignScaleShift: true), DepthEvaluator(alignScaleShift: true)]
         var triggered = [0, 0, 0], improved = 0
+        var off: [Double] = [], onRMSE: [Double] = []
         var constant = 0.0
         for i in 0..<images {
             let a = try scenery.sample(at: i), b = try plain.sample(at: i)
@@ -87,12 +95,14 @@ public enum BackgroundGuardStudy {
                 rmse.append(m?.rmse ?? .nan)
             }
             if rmse[2] < rmse[1] { improved += 1 }
+            off.append(rmse[1]); onRMSE.append(rmse[2])
             progress?(i + 1, images)
         }
         let names = ["scenery (guard on, as default)", "plain colour, guard off", "plain colour, guard on"]
         let arms = try (0..<3).map { Arm(name: names[$0], metrics: try evals[$0].report().metrics, triggered: triggered[$0]) }
         return Report(checkpoint: checkpoint, images: images, size: "\(height)x\(width)", seed: seed, guardBackground: guardBackgroundName,
                       scenery: arms[0], plainUnguarded: arms[1], plainGuarded: arms[2], improvedImages: improved,
-                      constantRMSE: constant)
+                      plainRMSEGuardOff: off, plainRMSEGuardOn: onRMSE,
+                      guardEffect: PairedComparison(baseline: off, treatment: onRMSE), constantRMSE: constant)
     }
 }

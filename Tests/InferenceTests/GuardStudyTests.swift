@@ -38,6 +38,12 @@ final class GuardStudyTests: XCTestCase {
         XCTAssertEqual(r.scenery.triggered, 0, "scenery is left alone")
         for arm in [r.scenery, r.plainUnguarded, r.plainGuarded] { XCTAssertTrue(arm.metrics.rmse.isFinite && arm.metrics.rmse > 0, arm.name) }
         XCTAssertTrue(r.table.contains("plain colour, guard on"))
+        // The paired effect is computed from the same per-image errors the arms average.
+        XCTAssertEqual(r.plainRMSEGuardOff.count, 8)
+        XCTAssertEqual(r.guardEffect.pairs, 8)
+        XCTAssertEqual(r.guardEffect.meanDifference, r.plainGuarded.metrics.rmse - r.plainUnguarded.metrics.rmse, accuracy: 1e-9)
+        XCTAssertEqual(r.improvedImages, r.guardEffect.lower)
+        XCTAssertTrue(r.table.contains("guard on − off, paired per image"), r.table)
         XCTAssertThrowsError(try BackgroundGuardStudy.run(checkpoint: try saveCheckpoint(tinyModel(.seg), to: dir + "/seg.safetensors"), images: 2,
                                                           height: 96, width: 72, cacheDir: dir)) { e in XCTAssertTrue("\(e)".contains("not depth"), "\(e)") }
     }
