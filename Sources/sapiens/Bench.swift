@@ -27,12 +27,17 @@ struct Bench: ParsableCommand {
         EngineBenchmarks.all.map(\.name) + ThroughputBenchmarks.all.map(\.name) + ["curation_800px"]
     }
 
+    /// "a, b,c" -> ["a", "b", "c"].
+    static func names(in list: String) -> [String] {
+        list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
     func validate() throws {
         guard reps >= 1 else { throw ValidationError("--reps must be at least 1 (got \(reps)).") }
         guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1 (got \(rounds)).") }
         if let only {
             let known = Set(Bench.figureNames)
-            let unknown = only.split(separator: ",").map(String.init).filter { !known.contains($0) }
+            let unknown = Bench.names(in: only).filter { !known.contains($0) }
             guard unknown.isEmpty else {
                 throw ValidationError("unknown figure\(unknown.count == 1 ? "" : "s") \(unknown.joined(separator: ", ")) in --only; `sapiens bench --list` shows them: \(Bench.figureNames.joined(separator: ", ")).")
             }
@@ -42,7 +47,7 @@ struct Bench: ParsableCommand {
     func run() throws {
         if let w = BLAS.coreTypeWarning() { FileHandle.standardError.write(Data((w + "\n").utf8)) }
         FileHandle.standardError.write(Data("bench: OpenBLAS \(BLAS.coreName) kernels, GEMM threading \(GEMMThreading.mode.rawValue) (\(EngineThreads.count) engine threads, \(BLAS.threads) BLAS threads), CPU vector ISA \(BLAS.cpuVectorISA)\n".utf8))
-        let wanted = only.map { Set($0.split(separator: ",").map(String.init)) }
+        let wanted = only.map { Set(Bench.names(in: $0)) }
         let workloads = EngineBenchmarks.all.filter { (wanted?.contains($0.name) ?? !$0.heavy || heavy) }
         if list {
             for w in EngineBenchmarks.all { print("\(w.name)\t\(String(format: "%.2f", w.gflop)) GFLOP\(w.heavy ? " (heavy)" : "")") }

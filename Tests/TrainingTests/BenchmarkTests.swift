@@ -13,6 +13,9 @@ final class BenchmarkTests: XCTestCase {
         let zero = try runSapiens(np: nil, ["bench", "--only", "vit_tiny_infer_b1", "--reps", "0"], limit: 30)
         XCTAssertNotEqual(zero.status, 0, zero.output)
         XCTAssertTrue(zero.output.contains("--reps must be at least 1"), zero.output)
+        let spaced = try runSapiens(np: nil, ["bench", "--only", "vit_tiny_infer_b1, vit_tiny_infer_b1", "--reps", "1"], limit: 60)
+        XCTAssertEqual(spaced.status, 0, "a space after the comma is fine: \(spaced.output)")
+        XCTAssertTrue(spaced.output.contains("\"name\":\"vit_tiny_infer_b1\""), spaced.output)
     }
 
     /// Our FLOP convention must equal the PyTorch peer's (scripts/bench_pytorch.py), or ratios lie.
