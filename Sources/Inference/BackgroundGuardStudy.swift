@@ -72,7 +72,7 @@ public enum BackgroundGuardStudy {
         let scenery = try corpus(.procedural), plain = try corpus(.none)
         var on = guardConfig; on.enabled = true
         var evals = [DepthEvaluator(alignScaleShift: true), DepthEvaluator(alignScaleShift: true), DepthEvaluator(alignScaleShift: true)]
-        var triggered = [0, 0, 0], improved = 0
+        var triggered = [0, 0, 0]
         var off: [Double] = [], onRMSE: [Double] = []
         var constant = 0.0
         for i in 0..<images {
@@ -94,15 +94,14 @@ public enum BackgroundGuardStudy {
                 let m = try evals[k].add(prediction: pred, groundTruth: truth, mask: mask)
                 rmse.append(m?.rmse ?? .nan)
             }
-            if rmse[2] < rmse[1] { improved += 1 }
             off.append(rmse[1]); onRMSE.append(rmse[2])
             progress?(i + 1, images)
         }
         let names = ["scenery (guard on, as default)", "plain colour, guard off", "plain colour, guard on"]
         let arms = try (0..<3).map { Arm(name: names[$0], metrics: try evals[$0].report().metrics, triggered: triggered[$0]) }
+        let effect = PairedComparison(baseline: off, treatment: onRMSE)
         return Report(checkpoint: checkpoint, images: images, size: "\(height)x\(width)", seed: seed, guardBackground: guardBackgroundName,
-                      scenery: arms[0], plainUnguarded: arms[1], plainGuarded: arms[2], improvedImages: improved,
-                      plainRMSEGuardOff: off, plainRMSEGuardOn: onRMSE,
-                      guardEffect: PairedComparison(baseline: off, treatment: onRMSE), constantRMSE: constant)
+                      scenery: arms[0], plainUnguarded: arms[1], plainGuarded: arms[2], improvedImages: effect.lower,
+                      plainRMSEGuardOff: off, plainRMSEGuardOn: onRMSE, guardEffect: effect, constantRMSE: constant)
     }
 }
