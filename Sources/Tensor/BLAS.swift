@@ -30,16 +30,33 @@ public enum BLAS {
         let flags = Set(flagsLine.split(separator: " ").map(String.init))
         if flags.contains("avx512f") { return "avx512" }
         if flags.contains("avx2") && flags.contains("fma") { return "avx2" }
+        if flags.contains("avx") { return "avx" }
         return "sse"
     }
 
-    /// A warning when OPENBLAS_CORETYPE forces narrower GEMM kernels than the CPU supports, or nil.
-    public static func coreTypeWarning(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
-        guard let forced = environment["OPENBLAS_CORETYPE"], !forced.isEmpty else { return nil }
-        let narrow = ["haswell", "zen", "sandybridge", "nehalem", "core2", "prescott", "atom", "barcelona", "bulldozer", "piledriver", "steamroller", "excavator"]
-        if cpuVectorISA == "avx512" && narrow.contains(forced.lowercased()) {
-            return "warning: OPENBLAS_CORETYPE=\(forced) forces AVX2-or-narrower GEMM kernels on a CPU with AVX-512 (about half speed). Run with `env -u OPENBLAS_CORETYPE` for full speed."
+    /// The vector width OpenBLAS kernels of a family use: 3 AVX-512, 2 AVX2 with FMA, 1 AVX, 0 SSE; nil if unknown.
+    static func kernelLevel(_ coreType: String) -> Int? {
+        switch coreType.lowercased() {
+        case "skylakex", "cooperlake", "sapphirerapids": return 3
+        case "haswell", "zen", "excavator": return 2
+        case "sandybridge", "bulldozer", "piledriver", "steamroller": return 1
+        case "nehalem", "core2", "penryn", "dunnington", "prescott", "atom", "barcelona", "opteron", "opteron_sse3",
+             "athlon", "katmai", "coppermine", "northwood", "banias", "nano", "bobcat": return 0
+        default: return nil
         }
-        return "note: OPENBLAS_CORETYPE=\(forced) overrides OpenBLAS's kernel choice (now \(coreName)); CPU vector ISA is \(cpuVectorISA)."
+    }
+
+    /// A warning when OPENBLAS_CORETYPE forces narrower GEMM kernels than the CPU supports, or a note
+    /// that it overrides the choice; nil without the variable. `isa` defaults to this CPU's (tests inject one).
+    public static func coreTypeWarning(environment: [String: String] = ProcessInfo.processInfo.environment,
+                                       isa: String = cpuVectorISA) -> String? {
+        guard let forced = environment["OPENBLAS_CORETYPE"], !forced.isEmpty else { return nil }
+        let cpuLevel = ["avx512": 3, "avx2": 2, "avx": 1, "sse": 0][isa]
+        if let cpuLevel, let level = kernelLevel(forced), level < cpuLevel {
+            let names = ["SSE", "AVX", "AVX2", "AVX-512"]
+            let speed = cpuLevel - level == 1 && cpuLevel == 3 ? "about half speed" : "well below full speed"
+            return "warning: OPENBLAS_CORETYPE=\(forced) forces \(names[level]) GEMM kernels on a CPU with \(names[cpuLevel]) (\(speed)). Run with `env -u OPENBLAS_CORETYPE` for full speed."
+        }
+        return "note: OPENBLAS_CORETYPE=\(forced) overrides OpenBLAS's kernel choice (now \(coreName)); CPU vector ISA is \(isa)."
     }
 }

@@ -13,6 +13,20 @@ final class RuntimeTests: XCTestCase {
         if BLAS.cpuVectorISA == "avx512" { XCTAssertTrue(w?.contains("half speed") ?? false) }
     }
 
+    /// Narrower than the CPU warns, on any CPU; the CPU's own width or an unknown name is only a note.
+    func testCoreTypeWarningComparesKernelWidthWithTheCPU() {
+        func say(_ core: String, _ isa: String) -> String { BLAS.coreTypeWarning(environment: ["OPENBLAS_CORETYPE": core], isa: isa) ?? "" }
+        XCTAssertTrue(say("Haswell", "avx512").hasPrefix("warning:"))
+        XCTAssertTrue(say("Haswell", "avx512").contains("AVX2 GEMM kernels on a CPU with AVX-512 (about half speed)"))
+        XCTAssertTrue(say("Sandybridge", "avx2").hasPrefix("warning:"))
+        XCTAssertTrue(say("Sandybridge", "avx2").contains("AVX GEMM kernels on a CPU with AVX2"))
+        XCTAssertTrue(say("nehalem", "avx2").hasPrefix("warning:"))
+        XCTAssertTrue(say("Haswell", "avx2").hasPrefix("note:"))
+        XCTAssertTrue(say("Zen", "avx2").hasPrefix("note:"))
+        XCTAssertTrue(say("SkylakeX", "avx512").hasPrefix("note:"))
+        XCTAssertTrue(say("SomethingNew", "avx512").hasPrefix("note:"))
+    }
+
     func residentBytes() -> Int {
         guard let s = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
         let f = s.split(separator: " ")
