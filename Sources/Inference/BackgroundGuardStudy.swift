@@ -23,6 +23,8 @@ public enum BackgroundGuardStudy {
         public var images: Int
         public var size: String
         public var seed: Int
+        /// People per image in the rendered scenes ("1-2").
+        public var people: String
         public var guardBackground: String
         /// With scenery (the reference; the guard runs as in `sapiens infer`, and should rarely trigger).
         public var scenery: Arm
@@ -47,7 +49,7 @@ public enum BackgroundGuardStudy {
                 return "| \(a.name) | \(String(format: "%.4f", m.absRel)) | \(String(format: "%.4f", m.rmse)) | \(String(format: "%.3f", m.delta1)) | \(a.triggered)/\(images) |"
             }
             return """
-            | input (\(images) synthetic images, \(size)) | AbsRel | RMSE (m) | δ<1.25 | guard triggered |
+            | input (\(images) synthetic images, \(size), \(people) people) | AbsRel | RMSE (m) | δ<1.25 | guard triggered |
             |---|---|---|---|---|
             \(row(scenery))
             \(row(plainUnguarded))
@@ -60,12 +62,12 @@ public enum BackgroundGuardStudy {
     }
 
     public static func run(checkpoint: String, images: Int = 100, height: Int = 256, width: Int = 192, seed: Int = 7_000_001,
-                           cacheDir: String = "datasets/generated", guardConfig: BackgroundGuard = BackgroundGuard(),
+                           people: String = "1-2", cacheDir: String = "datasets/generated", guardConfig: BackgroundGuard = BackgroundGuard(),
                            guardBackgroundName: String = "procedural", progress: ((Int, Int) -> Void)? = nil) throws -> Report {
         let model = try TaskCheckpoint.load(path: checkpoint, overrides: .init(task: .depth))
         let predictor = TaskPredictor(model: model)
         func corpus(_ bg: SynthConfig.Background) throws -> LabelledCorpus {
-            let dir = try ImageCorpus.renderSynthetic(images: images, height: height, width: width, people: "1-2", seed: seed,
+            let dir = try ImageCorpus.renderSynthetic(images: images, height: height, width: width, people: people, seed: seed,
                                                       cacheDir: cacheDir, background: bg)
             return try LabelledCorpus.shards(folder: dir, labels: LabelSpec())
         }
@@ -100,7 +102,7 @@ public enum BackgroundGuardStudy {
         let names = ["scenery (guard on, as default)", "plain colour, guard off", "plain colour, guard on"]
         let arms = try (0..<3).map { Arm(name: names[$0], metrics: try evals[$0].report().metrics, triggered: triggered[$0]) }
         let effect = PairedComparison(baseline: off, treatment: onRMSE)
-        return Report(checkpoint: checkpoint, images: images, size: "\(height)x\(width)", seed: seed, guardBackground: guardBackgroundName,
+        return Report(checkpoint: checkpoint, images: images, size: "\(height)x\(width)", seed: seed, people: people, guardBackground: guardBackgroundName,
                       scenery: arms[0], plainUnguarded: arms[1], plainGuarded: arms[2], improvedImages: effect.lower,
                       plainRMSEGuardOff: off, plainRMSEGuardOn: onRMSE, guardEffect: effect, constantRMSE: constant)
     }

@@ -85,8 +85,8 @@ public struct SynthConfig: Sendable, Equatable {
         return (h, w)
     }
 
-    /// "A-B" or a single "N".
-    public static func parseRange(_ text: String) throws -> ClosedRange<Int> {
+    /// "A-B" or a single "N"; `option` names the flag in the error.
+    public static func parseRange(_ text: String, option: String = "--people-per-image") throws -> ClosedRange<Int> {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         let values = parts.map { Int($0.trimmingCharacters(in: .whitespaces)) }
         switch values.count {
@@ -99,7 +99,7 @@ public struct SynthConfig: Sendable, Equatable {
         default:
             break
         }
-        throw SynthError.badArgument("--people-per-image", text, "expected A-B with 1 <= A <= B, e.g. 1-3")
+        throw SynthError.badArgument(option, text, "expected A-B with 1 <= A <= B, e.g. 1-3")
     }
 }
 

@@ -47,4 +47,21 @@ final class GuardStudyTests: XCTestCase {
         XCTAssertThrowsError(try BackgroundGuardStudy.run(checkpoint: try saveCheckpoint(tinyModel(.seg), to: dir + "/seg.safetensors"), images: 2,
                                                           height: 96, width: 72, cacheDir: dir)) { e in XCTAssertTrue("\(e)".contains("not depth"), "\(e)") }
     }
+
+    /// `people` reaches the rendered scenes: "1-1" studies single-person images only, and the report says so.
+    func testPeopleRangeSelectsTheScenesStudied() throws {
+        let dir = scratchFolder("guard-study-people")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let ckpt = try saveCheckpoint(tinyModel(.depth), to: dir + "/depth.safetensors")
+        let r = try BackgroundGuardStudy.run(checkpoint: ckpt, images: 6, height: 96, width: 72, seed: 78, people: "1-1", cacheDir: dir)
+        XCTAssertEqual(r.people, "1-1")
+        XCTAssertTrue(r.table.contains("1-1 people"), r.table)
+        func boxes(_ people: String) throws -> [Int] {
+            let c = try LabelledCorpus.shards(folder: try ImageCorpus.renderSynthetic(images: 6, height: 96, width: 72, people: people, seed: 78,
+                                                                                      cacheDir: dir, background: .none), labels: LabelSpec())
+            return try (0..<6).map { try c.sample(at: $0).boxes.count }
+        }
+        XCTAssertEqual(try boxes("1-1"), [Int](repeating: 1, count: 6))
+        XCTAssertGreaterThan(try boxes("2-3").max() ?? 0, 1, "the same seed with more people renders other scenes")
+    }
 }
