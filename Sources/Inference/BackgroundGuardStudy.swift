@@ -25,6 +25,8 @@ public enum BackgroundGuardStudy {
         public var seed: Int
         /// People per image in the rendered scenes ("1-2").
         public var people: String
+        /// The scenery arm's background: procedural (painted backdrop) or room (floor and wall in perspective).
+        public var sceneryKind: String
         public var guardBackground: String
         /// With scenery (the reference; the guard runs as in `sapiens infer`, and should rarely trigger).
         public var scenery: Arm
@@ -62,7 +64,7 @@ public enum BackgroundGuardStudy {
     }
 
     public static func run(checkpoint: String, images: Int = 100, height: Int = 256, width: Int = 192, seed: Int = 7_000_001,
-                           people: String = "1-2", cacheDir: String = "datasets/generated", guardConfig: BackgroundGuard = BackgroundGuard(),
+                           people: String = "1-2", scenery sceneryKind: SynthConfig.Background = .procedural, cacheDir: String = "datasets/generated", guardConfig: BackgroundGuard = BackgroundGuard(),
                            guardBackgroundName: String = "procedural", progress: ((Int, Int) -> Void)? = nil) throws -> Report {
         let model = try TaskCheckpoint.load(path: checkpoint, overrides: .init(task: .depth))
         let predictor = TaskPredictor(model: model)
@@ -71,7 +73,7 @@ public enum BackgroundGuardStudy {
                                                       cacheDir: cacheDir, background: bg)
             return try LabelledCorpus.shards(folder: dir, labels: LabelSpec())
         }
-        let scenery = try corpus(.procedural), plain = try corpus(.none)
+        let scenery = try corpus(sceneryKind), plain = try corpus(.none)
         var on = guardConfig; on.enabled = true
         var evals = [DepthEvaluator(alignScaleShift: true), DepthEvaluator(alignScaleShift: true), DepthEvaluator(alignScaleShift: true)]
         var triggered = [0, 0, 0]
@@ -99,10 +101,11 @@ public enum BackgroundGuardStudy {
             off.append(rmse[1]); onRMSE.append(rmse[2])
             progress?(i + 1, images)
         }
-        let names = ["scenery (guard on, as default)", "plain colour, guard off", "plain colour, guard on"]
+        let names = [sceneryKind == .room ? "room scenery (guard on, as default)" : "scenery (guard on, as default)", "plain colour, guard off", "plain colour, guard on"]
         let arms = try (0..<3).map { Arm(name: names[$0], metrics: try evals[$0].report().metrics, triggered: triggered[$0]) }
         let effect = PairedComparison(baseline: off, treatment: onRMSE)
-        return Report(checkpoint: checkpoint, images: images, size: "\(height)x\(width)", seed: seed, people: people, guardBackground: guardBackgroundName,
+        return Report(checkpoint: checkpoint, images: images, size: "\(height)x\(width)", seed: seed, people: people,
+                      sceneryKind: sceneryKind == .room ? "room" : "procedural", guardBackground: guardBackgroundName,
                       scenery: arms[0], plainUnguarded: arms[1], plainGuarded: arms[2], improvedImages: effect.lower,
                       plainRMSEGuardOff: off, plainRMSEGuardOn: onRMSE, guardEffect: effect, constantRMSE: constant)
     }

@@ -127,6 +127,9 @@ enum SceneBuilder {
         var background: [Float]
         switch config.background {
         case .procedural: background = BackgroundPainter.procedural(width: w, height: h, rng: &backgroundRNG)
+        case .room:
+            let unmirroredLight = mirrored ? Vec3(-light.x, light.y, light.z) : light
+            background = BackgroundPainter.room(width: w, height: h, camera: camera, feet: spots, light: unmirroredLight, rng: &backgroundRNG)
         case .none: background = BackgroundPainter.plain(width: w, height: h, rng: &backgroundRNG)
         case .folder: background = BackgroundPainter.picture(pictures, width: w, height: h, rng: &backgroundRNG)
         }

@@ -3,15 +3,18 @@
 public struct SynthConfig: Sendable, Equatable {
     public enum Background: Sendable, Equatable {
         case procedural
+        /// A floor and wall (or open horizon) in perspective, consistent with the camera: scenery that carries depth cues.
+        case room
         /// A plain colour: the out-of-distribution case.
         case none
         /// Random crops of the images in this folder.
         case folder(String)
 
-        /// `procedural`, `none`, or anything else as a folder path.
+        /// `procedural`, `room`, `none`, or anything else as a folder path.
         public static func parse(_ text: String) -> Background {
             switch text.lowercased() {
             case "procedural": return .procedural
+            case "room": return .room
             case "none", "plain": return .none
             default: return .folder(text)
             }

@@ -38,6 +38,9 @@ public struct FineTuneRecipe: Codable, Equatable {
         public var synthetic_height = 256
         public var synthetic_width = 192
         public var synthetic_people = "1-2"
+        /// Scenery of the synthetic renders: procedural (a painted backdrop), room (floor and wall in
+        /// perspective, consistent with the camera) or none (a plain colour).
+        public var synthetic_background = "procedural"
         /// Seed of the held-out synthetic split (other bodies, poses, backgrounds).
         public var synthetic_val_seed = 1_000_003
         /// Seg labels in another class set: `lip_to_sapiens28` maps LIP-20 ids onto the 28 Sapiens classes.
@@ -141,6 +144,9 @@ public struct FineTuneRecipe: Codable, Equatable {
         if visionTask == .seg { _ = try classes(path: path) }
         guard ["synthetic", "shards", "folder"].contains(data.source) else { throw bad("data.source", "synthetic, shards or folder") }
         if data.source != "synthetic" && data.path.isEmpty { throw bad("data.path", "required for source \(data.source)") }
+        guard ["procedural", "room", "none"].contains(data.synthetic_background) else {
+            throw bad("data.synthetic_background", "procedural, room or none")
+        }
         guard ["", "lip_to_sapiens28"].contains(data.label_remap) else { throw bad("data.label_remap", "empty or lip_to_sapiens28") }
         guard data.scale_min > 0, data.scale_min <= data.scale_max else { throw bad("data.scale_min", "need 0 < scale_min <= scale_max") }
         guard data.heatmap_sigma > 0 else { throw bad("data.heatmap_sigma", "must be positive") }

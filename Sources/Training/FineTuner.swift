@@ -3,6 +3,7 @@ import Distributed
 import Foundation
 import Logging
 import Models
+import Synth
 import NN
 import Tensor
 
@@ -72,7 +73,8 @@ public final class FineTuner {
             func render(_ n: Int, _ seed: Int, _ what: String) throws -> LabelledCorpus {
                 let bar = ProgressBar(total: n, label: "rendering synthetic \(what)", unit: "img")
                 return try LabelledCorpus.synthetic(images: n, height: d.synthetic_height, width: d.synthetic_width, people: d.synthetic_people,
-                                                    seed: seed, cacheDir: cacheDir, labels: labels) { done, _ in if self.showProgress { bar.update(done) } }
+                                                    seed: seed, cacheDir: cacheDir, labels: labels,
+                                                    background: SynthConfig.Background.parse(d.synthetic_background)) { done, _ in if self.showProgress { bar.update(done) } }
             }
             let train = try render(d.synthetic_images, recipe.seed, "training set")
             let val = d.synthetic_val_images > 0 ? try render(d.synthetic_val_images, d.synthetic_val_seed, "validation set") : nil

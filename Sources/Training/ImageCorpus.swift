@@ -55,7 +55,13 @@ public final class ImageCorpus: @unchecked Sendable {
     /// marker is written last, so a killed render is redone rather than half used.
     public static func renderSynthetic(images: Int, height: Int, width: Int, people: String, seed: Int, cacheDir: String,
                                        background: SynthConfig.Background = .procedural, progress: (Int, Int) -> Void = { _, _ in }) throws -> String {
-        let tag = background == .procedural ? "" : (background == .none ? "-bgnone" : "-bgfolder")
+        let tag: String
+        switch background {
+        case .procedural: tag = ""
+        case .room: tag = "-bgroom"
+        case .none: tag = "-bgnone"
+        case .folder: tag = "-bgfolder"
+        }
         let dir = (cacheDir as NSString).appendingPathComponent("synth-n\(images)-\(height)x\(width)-p\(people)-s\(seed)\(tag)")
         let done = (dir as NSString).appendingPathComponent(".complete")
         if !FileManager.default.fileExists(atPath: done) {

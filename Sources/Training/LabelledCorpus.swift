@@ -65,9 +65,10 @@ public final class LabelledCorpus: @unchecked Sendable {
 
     /// The built-in synthetic people, rendered once into `cacheDir` with every label.
     public static func synthetic(images: Int, height: Int, width: Int, people: String, seed: Int, cacheDir: String, labels: LabelSpec,
+                                 background: SynthConfig.Background = .procedural,
                                  progress: (Int, Int) -> Void = { _, _ in }) throws -> LabelledCorpus {
         let dir = try ImageCorpus.renderSynthetic(images: images, height: height, width: width, people: people, seed: seed,
-                                                  cacheDir: cacheDir, progress: progress)
+                                                  cacheDir: cacheDir, background: background, progress: progress)
         return try shards(folder: dir, labels: labels)
     }
 

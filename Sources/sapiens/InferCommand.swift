@@ -149,6 +149,8 @@ struct InferGuardStudy: ParsableCommand {
     @Option(help: "Image size HxW.") var size = "256x192"
     @Option(help: "Seed of the rendered scenes (keep it away from the training seeds).") var seed = 7_000_001
     @Option(help: "People per image, A-B (1-1 isolates the single-person scenes).") var people = "1-2"
+    @Option(help: "The scenery arm: procedural (the renderer's painted backdrop) or room (floor and wall in perspective; for heads fine-tuned with synthetic_background: room).")
+    var scenery = "procedural"
     @Option(name: .customLong("background-folder"), help: "Composite pictures from this folder instead of procedural backgrounds.") var backgroundFolder: String?
     @Option(help: "Where rendered synthetic corpora are cached.") var cache = "datasets/generated"
     @Option(help: "Also write the report as JSON here.") var json: String?
@@ -157,10 +159,12 @@ struct InferGuardStudy: ParsableCommand {
         do {
             let (h, w) = try parseSize(size, option: "--size")
             _ = try SynthConfig.parseRange(people, option: "--people")
+            guard ["procedural", "room"].contains(scenery) else { throw ValidationError("--scenery \(scenery): expected procedural or room") }
             var g = BackgroundGuard()
             if let backgroundFolder { g.backgrounds = try BackgroundGuard.loadBackgrounds(folder: backgroundFolder) }
             let bar = ProgressBar(total: images, label: "guard study", unit: "img")
-            let r = try BackgroundGuardStudy.run(checkpoint: checkpoint, images: images, height: h, width: w, seed: seed, people: people, cacheDir: cache,
+            let r = try BackgroundGuardStudy.run(checkpoint: checkpoint, images: images, height: h, width: w, seed: seed, people: people,
+                                                 scenery: SynthConfig.Background.parse(scenery), cacheDir: cache,
                                                  guardConfig: g, guardBackgroundName: backgroundFolder ?? "procedural") { done, _ in bar.update(done) }
             print(r.table)
             print("the guard lowered the aligned RMSE on \(r.improvedImages) of \(r.images) plain-background images")

@@ -12,7 +12,7 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Image size HxW, e.g. 256x192.") var size = "256x192"
     @Option(help: "Output folder.") var out: String
     @Option(name: .customLong("people-per-image"), help: "People per image, A-B.") var people = "1-3"
-    @Option(help: "procedural | none | FOLDER of background photos.") var background = "procedural"
+    @Option(help: "procedural | room (floor and wall in perspective, consistent with the camera) | none | FOLDER of background photos.") var background = "procedural"
     @Option(help: "Random seed; the output is a function of (seed, image index).") var seed = 0
     @Option(help: "h5 (HDF5 shards) | folder (JPEG + COCO JSON + label PNG/.npy).") var format = "h5"
 

@@ -114,5 +114,9 @@ final class FineTuneTests: XCTestCase {
         XCTAssertThrowsError(try r.validate(path: "r.yaml")) { XCTAssertTrue("\($0)".contains("model.keypoints"), "\($0)") }
         r = FineTuneRecipe(); r.model.image_height = 100
         XCTAssertThrowsError(try r.validate(path: "r.yaml")) { XCTAssertTrue("\($0)".contains("model.image_height"), "\($0)") }
+        r = FineTuneRecipe(); r.data.synthetic_background = "forest"
+        XCTAssertThrowsError(try r.validate(path: "r.yaml")) { XCTAssertTrue("\($0)".contains("data.synthetic_background"), "\($0)") }
+        r.data.synthetic_background = "room"
+        XCTAssertNoThrow(try r.validate(path: "r.yaml"))
     }
 }
