@@ -40,6 +40,17 @@ public struct RoomGeometry: Sendable {
     /// Horizontal distance from the eye to a ground point along the view direction.
     func ahead(_ x: Float, _ z: Float) -> Float { dot(Vec3(x, 0, z) - eye, flat) }
 
+    /// Matte brightness of a surface, 0.45 ambient + 0.55 Lambert: `light` is the unit vector toward the
+    /// light in camera space (as `Scene.light`); the floor's normal is world +y, the wall's faces the camera.
+    public func shade(_ surface: Surface, light: SIMD3<Float>) -> Float {
+        let toLight = toWorld * light
+        switch surface {
+        case .floor: return 0.45 + 0.55 * max(0, toLight.y)
+        case .wall: return 0.45 + 0.55 * max(0, dot(toLight, -flat))
+        case .sky: return 1
+        }
+    }
+
     /// The surface seen through image point (u, v) in pixels, the ray parameter t (the world ray is
     /// `ray * t`, with camera-space z = 1, so t is the camera-space depth) and the world point.
     public func hit(_ u: Float, _ v: Float) -> (surface: Surface, t: Float, point: SIMD3<Float>, ray: SIMD3<Float>) {
@@ -77,7 +88,7 @@ extension BackgroundPainter {
         let farthest = feet.map { probe.ahead($0.x, $0.z) }.max() ?? 0
         let behind = rng.uniform(1.0, 5.0)
         let room = RoomGeometry(camera: camera, wallDistance: hasWall ? max(farthest, 0) + behind : nil)
-        let flat = room.flat, side = room.side, toWorld = room.toWorld
+        let side = room.side
         // Frames or windows on the wall, in its own (along, up) metres.
         struct Panel { var u0, u1, v0, v1: Float; var colour: Vec3 }
         var panels: [Panel] = []
@@ -85,10 +96,7 @@ extension BackgroundPainter {
             let u = rng.uniform(-4, 4), v = rng.uniform(0.6, 2.0), pw = rng.uniform(0.3, 1.5), ph = rng.uniform(0.3, 1.2)
             panels.append(Panel(u0: u, u1: u + pw, v0: v, v1: v + ph, colour: colour(0.1, 1)))
         }
-        // Matte surfaces under the scene's light (camera-space light, world-space normals).
-        let lightWorld = toWorld * light
-        let floorShade = 0.45 + 0.55 * max(0, -lightWorld.y)
-        let wallShade = 0.45 + 0.55 * max(0, -dot(lightWorld, -flat))
+        let floorShade = room.shade(.floor, light: light), wallShade = room.shade(.wall, light: light)
 
         var out = [Float](repeating: 0, count: w * h * 3)
         for y in 0..<h {

@@ -69,6 +69,16 @@ final class RoomBackgroundTests: XCTestCase {
         }
     }
 
+    /// Light from straight above (camera space y is down, so toward it is −y) fully lights the floor and
+    /// grazes the wall; light from behind the camera (toward it is −z) fully lights the wall.
+    func testFloorAndWallFaceTheLight() {
+        let g = RoomGeometry(width: 96, height: 128, verticalFOVDegrees: 50, position: SIMD3(0, 1.5, 5), target: SIMD3(0, 1.5, 0), wallDistance: 4)
+        XCTAssertEqual(g.shade(.floor, light: SIMD3(0, -1, 0)), 1, accuracy: 1e-5)
+        XCTAssertEqual(g.shade(.wall, light: SIMD3(0, -1, 0)), 0.45, accuracy: 1e-5)
+        XCTAssertEqual(g.shade(.wall, light: SIMD3(0, 0, -1)), 1, accuracy: 1e-5)
+        XCTAssertEqual(g.shade(.floor, light: SIMD3(0, 1, 0)), 0.45, accuracy: 1e-5, "light from below leaves the floor in ambient")
+    }
+
     func testRoomParses() {
         XCTAssertEqual(SynthConfig.Background.parse("room"), .room)
         XCTAssertEqual(SynthConfig.Background.parse("Room"), .room)
