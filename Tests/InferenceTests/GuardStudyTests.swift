@@ -64,4 +64,16 @@ final class GuardStudyTests: XCTestCase {
         XCTAssertEqual(try boxes("1-1"), [Int](repeating: 1, count: 6))
         XCTAssertGreaterThan(try boxes("2-3").max() ?? 0, 1, "the same seed with more people renders other scenes")
     }
+
+    /// `scenery: .room` scores the room renders in the scenery arm (and the guard leaves them alone).
+    func testRoomSceneryArm() throws {
+        let dir = scratchFolder("guard-study-room")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let ckpt = try saveCheckpoint(tinyModel(.depth), to: dir + "/depth.safetensors")
+        let r = try BackgroundGuardStudy.run(checkpoint: ckpt, images: 4, height: 96, width: 72, seed: 79, scenery: .room, cacheDir: dir)
+        XCTAssertEqual(r.sceneryKind, "room")
+        XCTAssertTrue(r.scenery.name.hasPrefix("room scenery"), r.scenery.name)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/synth-n4-96x72-p1-2-s79-bgroom/.complete"))
+        XCTAssertEqual(r.plainGuarded.triggered, 4)
+    }
 }
