@@ -110,7 +110,7 @@ public final class MAEPretrainer {
         let dp = DataParallel(comm: comm, parameters: params)
         let B = recipe.optim.batch_size, A = recipe.optim.accumulation_steps
         let localB = try dp.localBatch(B)
-        let schedule = LRSchedule.warmupCosine(warmupSteps: recipe.optim.warmup_steps, totalSteps: recipe.optim.total_steps, minLR: recipe.optim.min_lr)
+        let schedule = recipe.lrSchedule
 
         var step = 0, position = 0, skippedBefore = 0
         let metricsPath = (outDir as NSString).appendingPathComponent("metrics.jsonl")

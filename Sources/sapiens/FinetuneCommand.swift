@@ -29,6 +29,9 @@ struct FinetuneCommand: ParsableCommand {
         if let w = BLAS.coreTypeWarning() { FileHandle.standardError.write(Data((w + "\n").utf8)) }
         do {
             let r = try FineTuneRecipe.load(path: recipe, overrides: overrides)
+            if let w = stepsBeyondScheduleWarning(steps: steps, totalSteps: r.optim.total_steps, schedule: r.lrSchedule, baseLR: r.optim.lr) {
+                FileHandle.standardError.write(Data((w + "\n").utf8))
+            }
             if let task, task != r.task {
                 throw ValidationError("--task \(task) but \(recipe) is a \(r.task) recipe")
             }

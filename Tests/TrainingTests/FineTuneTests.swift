@@ -119,4 +119,19 @@ final class FineTuneTests: XCTestCase {
         r.data.synthetic_background = "room"
         XCTAssertNoThrow(try r.validate(path: "r.yaml"))
     }
+
+    /// `--steps` past `optim.total_steps` would train at the schedule's end rate: the commands warn, with the fix.
+    func testStepsPastTheScheduleWarn() {
+        var r = FineTuneRecipe()
+        r.optim.total_steps = 600; r.optim.schedule = "poly"
+        XCTAssertNil(stepsBeyondScheduleWarning(steps: nil, totalSteps: 600, schedule: r.lrSchedule, baseLR: r.optim.lr))
+        XCTAssertNil(stepsBeyondScheduleWarning(steps: 600, totalSteps: 600, schedule: r.lrSchedule, baseLR: r.optim.lr))
+        let w = stepsBeyondScheduleWarning(steps: 2000, totalSteps: 600, schedule: r.lrSchedule, baseLR: r.optim.lr) ?? ""
+        XCTAssertTrue(w.contains("steps 601–2000 would run at lr 0.00e+00"), w)
+        XCTAssertTrue(w.contains("--set optim.total_steps=2000"), w)
+        var p = PretrainRecipe()
+        p.optim.total_steps = 400; p.optim.min_lr = 1e-6
+        let m = stepsBeyondScheduleWarning(steps: 500, totalSteps: 400, schedule: p.lrSchedule, baseLR: p.peakLR) ?? ""
+        XCTAssertTrue(m.contains("lr 1.00e-06"), m)
+    }
 }
