@@ -101,11 +101,11 @@ public enum BackgroundGuardStudy {
             off.append(rmse[1]); onRMSE.append(rmse[2])
             progress?(i + 1, images)
         }
-        let names = [sceneryKind == .room ? "room scenery (guard on, as default)" : "scenery (guard on, as default)", "plain colour, guard off", "plain colour, guard on"]
+        let names = ["\(sceneryKind == .procedural ? "" : sceneryKind.name + " ")scenery (guard on, as default)", "plain colour, guard off", "plain colour, guard on"]
         let arms = try (0..<3).map { Arm(name: names[$0], metrics: try evals[$0].report().metrics, triggered: triggered[$0]) }
         let effect = PairedComparison(baseline: off, treatment: onRMSE)
         return Report(checkpoint: checkpoint, images: images, size: "\(height)x\(width)", seed: seed, people: people,
-                      sceneryKind: sceneryKind == .room ? "room" : "procedural", guardBackground: guardBackgroundName,
+                      sceneryKind: sceneryKind.name, guardBackground: guardBackgroundName,
                       scenery: arms[0], plainUnguarded: arms[1], plainGuarded: arms[2], improvedImages: effect.lower,
                       plainRMSEGuardOff: off, plainRMSEGuardOn: onRMSE, guardEffect: effect, constantRMSE: constant)
     }

@@ -101,9 +101,8 @@ extension BackgroundPainter {
         var out = [Float](repeating: 0, count: w * h * 3)
         for y in 0..<h {
             for x in 0..<w {
-                let (surface, hitT, p, ray) = room.hit(Float(x) + 0.5, Float(y) + 0.5)
+                let (surface, t, p, ray) = room.hit(Float(x) + 0.5, Float(y) + 0.5)
                 var c: Vec3
-                let t = hitT
                 switch surface {
                 case .floor:
                     var albedo: Vec3

@@ -10,6 +10,16 @@ public struct SynthConfig: Sendable, Equatable {
         /// Random crops of the images in this folder.
         case folder(String)
 
+        /// What `parse` reads back: `procedural`, `room`, `none`, or the folder path.
+        public var name: String {
+            switch self {
+            case .procedural: return "procedural"
+            case .room: return "room"
+            case .none: return "none"
+            case let .folder(path): return path
+            }
+        }
+
         /// `procedural`, `room`, `none`, or anything else as a folder path.
         public static func parse(_ text: String) -> Background {
             switch text.lowercased() {
