@@ -4,6 +4,11 @@ import Dispatch
 /// pictures, so one renderer can be shared by many threads; each image depends only on
 /// (config.seed, index).
 public struct Renderer: Sendable {
+    /// Bumped whenever a change alters any rendered pixel or label, so that renders cached under an older
+    /// version are redone instead of reused (`ImageCorpus.renderSynthetic`). 2: room scenery lit from the
+    /// right side, and contact shadows only under people who are drawn.
+    public static let outputVersion = 2
+
     public let config: SynthConfig
     let pictures: [BackgroundPicture]
 

@@ -89,6 +89,7 @@ enum SceneBuilder {
         var primitives: [Primitive] = []
         var materials: [Material] = []
         var people: [Scene.Person] = []
+        var drawnSpots: [(x: Float, z: Float)] = []   // where the people actually drawn stand: the room's shadows and wall follow them
         for (i, (model, placement, jitter)) in models.enumerated() {
             let toCamera = view.after(placement)
             var placed: [Primitive] = []
@@ -102,6 +103,7 @@ enum SceneBuilder {
                 placed.append(p)
             }
             guard drawable else { continue }
+            drawnSpots.append(spots[i])
             primitives += placed
             materials += model.materials
             var sites = model.keypoints.map { (position: toCamera.point($0.position), tolerance: $0.tolerance) }
@@ -129,7 +131,7 @@ enum SceneBuilder {
         case .procedural: background = BackgroundPainter.procedural(width: w, height: h, rng: &backgroundRNG)
         case .room:
             let unmirroredLight = mirrored ? Vec3(-light.x, light.y, light.z) : light
-            background = BackgroundPainter.room(width: w, height: h, camera: camera, feet: spots, light: unmirroredLight, rng: &backgroundRNG)
+            background = BackgroundPainter.room(width: w, height: h, camera: camera, feet: drawnSpots, light: unmirroredLight, rng: &backgroundRNG)
         case .none: background = BackgroundPainter.plain(width: w, height: h, rng: &backgroundRNG)
         case .folder: background = BackgroundPainter.picture(pictures, width: w, height: h, rng: &backgroundRNG)
         }

@@ -52,7 +52,8 @@ public final class ImageCorpus: @unchecked Sendable {
     }
 
     /// The folder of labelled synthetic shards for these settings, rendered on first use. A `.complete`
-    /// marker is written last, so a killed render is redone rather than half used.
+    /// marker naming the renderer's output version is written last, so a killed render, or one cached by
+    /// an older renderer, is redone rather than used.
     public static func renderSynthetic(images: Int, height: Int, width: Int, people: String, seed: Int, cacheDir: String,
                                        background: SynthConfig.Background = .procedural, progress: (Int, Int) -> Void = { _, _ in }) throws -> String {
         let tag: String
@@ -64,12 +65,13 @@ public final class ImageCorpus: @unchecked Sendable {
         }
         let dir = (cacheDir as NSString).appendingPathComponent("synth-n\(images)-\(height)x\(width)-p\(people)-s\(seed)\(tag)")
         let done = (dir as NSString).appendingPathComponent(".complete")
-        if !FileManager.default.fileExists(atPath: done) {
+        let marker = Array("synth renderer output version \(Renderer.outputVersion)\n".utf8)
+        if FileManager.default.contents(atPath: done).map([UInt8].init) != marker {
             try? FileManager.default.removeItem(atPath: dir)
             let cfg = SynthConfig(count: images, height: height, width: width, peoplePerImage: try SynthConfig.parseRange(people),
                                   background: background, seed: UInt64(seed), format: .h5)
             _ = try SynthWriter.run(config: cfg, outDir: dir, progress: progress)
-            try FileIO.writeAtomically([], to: done)
+            try FileIO.writeAtomically(marker, to: done)
         }
         return dir
     }

@@ -1,5 +1,6 @@
 import Data
 import Foundation
+import Synth
 import Training
 import XCTest
 
@@ -14,6 +15,28 @@ final class RobustnessTests: XCTestCase {
         XCTAssertThrowsError(try MetricsLog(path: "/dev/full").append(["step": 1, "loss": 0.5])) { e in
             XCTAssertTrue("\(e)".contains("/dev/full: cannot write"), "\(e)")
         }
+    }
+
+    /// Cached synthetic renders are reused only when made by this renderer version: a marker from an
+    /// older one (or a killed render with none) means the folder is rendered again.
+    func testCachedRendersFromAnOlderRendererAreRedone() throws {
+        let dir = scratchDir("render-cache")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        func render() throws -> String {
+            try ImageCorpus.renderSynthetic(images: 2, height: 64, width: 48, people: "1-1", seed: 9, cacheDir: dir)
+        }
+        let folder = try render()
+        let marker = folder + "/.complete", planted = folder + "/planted"
+        let current = try String(contentsOfFile: marker, encoding: .utf8)
+        XCTAssertEqual(current, "synth renderer output version \(Renderer.outputVersion)\n")
+        FileManager.default.createFile(atPath: planted, contents: Data())
+        XCTAssertEqual(try render(), folder)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: planted), "a current cache is reused as it is")
+        try "synth renderer output version \(Renderer.outputVersion - 1)\n".write(toFile: marker, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try render(), folder)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: planted), "an older renderer's cache is rendered again")
+        XCTAssertEqual(try String(contentsOfFile: marker, encoding: .utf8), current)
+        XCTAssertEqual(try LabelledCorpus.shards(folder: folder, labels: LabelSpec()).count, 2)
     }
 
     func trainer(_ yaml: String, _ dir: String) throws -> MAEPretrainer {
