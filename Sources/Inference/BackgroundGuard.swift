@@ -32,6 +32,10 @@ public struct BackgroundGuard: Sendable {
         /// Person opacity per pixel (0…1) when the guard triggered.
         public var foreground: [Float]?
         public var composited: Bool { foreground != nil }
+
+        public init(image: Image, check: BackgroundCheck, foreground: [Float]?) {
+            self.image = image; self.check = check; self.foreground = foreground
+        }
     }
 
     public func apply(_ input: Image, name: String) -> Result {

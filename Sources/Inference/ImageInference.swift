@@ -16,9 +16,24 @@ public struct ImageResult: Sendable {
     public var normals: [Float]?
     /// What the background guard measured and, when it triggered, the composited input depth and normals saw.
     public var guarded: BackgroundGuard.Result?
-    /// The person mask used for depth/normal outputs: the segmentation's non-background classes when a seg
-    /// model ran, else the guard's cut-out when it triggered, else nil (every pixel counts).
+    /// The person mask used for depth/normal outputs (`outputForeground`); nil = every pixel counts.
     public var foreground: [Bool]?
+
+    /// The person mask the depth and normal outputs are written on: the segmentation's non-background
+    /// classes, less the backdrop the guard keyed out when it triggered (there the flood fill has found
+    /// the background for certain, and a segmentation head marking it "person" is wrong); the guard's cut-out
+    /// alone when no segmentation ran; nil when neither is known. Relative depth is min–max normalised over
+    /// this mask, so background pixels in it flatten the person's depth: Sapiens' maintainers trace the
+    /// depth failures users report on unusual inputs to this mask (facebookresearch/sapiens#64).
+    public static func outputForeground(seg: [UInt8]?, guarded: BackgroundGuard.Result?) -> [Bool]? {
+        let cutOut = guarded?.foreground?.map { $0 >= 0.5 }
+        switch (seg, cutOut) {
+        case let (seg?, cut?): return zip(seg, cut).map { $0 != 0 && $1 }
+        case let (seg?, nil): return seg.map { $0 != 0 }
+        case let (nil, cut?): return cut
+        case (nil, nil): return nil
+        }
+    }
 }
 
 /// Runs one checkpoint per task on images of any size: pose top-down on person boxes (the whole image when
@@ -60,8 +75,7 @@ public final class ImageInference {
             if let p = predictors[.depth] { r.depth = p.dense([g.image])[0].values }
             if let p = predictors[.normal] { r.normals = p.dense([g.image])[0].values }
         }
-        if let seg = r.seg { r.foreground = seg.map { $0 != 0 } }
-        else if let a = r.guarded?.foreground { r.foreground = a.map { $0 >= 0.5 } }
+        r.foreground = ImageResult.outputForeground(seg: r.seg, guarded: r.guarded)
         return r
     }
 }

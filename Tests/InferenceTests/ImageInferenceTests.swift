@@ -61,6 +61,27 @@ final class ImageInferenceTests: XCTestCase {
         XCTAssertEqual(rec.depthRange?.count, 2)
     }
 
+    /// Depth and normal outputs are written on the segmentation's person pixels less the backdrop the guard
+    /// keyed out; on the guard's cut-out alone without a segmentation; on every pixel with neither.
+    func testOutputForegroundDropsTheKeyedBackdrop() throws {
+        let rgb = Image(width: 2, height: 2, channels: 3)
+        let keyed = BackgroundGuard.Result(image: rgb, check: BackgroundCheck.measure(rgb), foreground: [0, 1, 0.6, 0.4])
+        let plain = BackgroundGuard.Result(image: rgb, check: BackgroundCheck.measure(rgb), foreground: nil)
+        XCTAssertEqual(ImageResult.outputForeground(seg: [22, 22, 0, 5], guarded: keyed), [false, true, false, false])
+        XCTAssertEqual(ImageResult.outputForeground(seg: [22, 22, 0, 5], guarded: plain), [true, true, false, true])
+        XCTAssertEqual(ImageResult.outputForeground(seg: [22, 22, 0, 5], guarded: nil), [true, true, false, true])
+        XCTAssertEqual(ImageResult.outputForeground(seg: nil, guarded: keyed), [false, true, true, false])
+        XCTAssertNil(ImageResult.outputForeground(seg: nil, guarded: plain))
+
+        // Through the engine: a segmentation head (random weights) marks "person" where it likes, and none of
+        // it survives on the flat backdrop the guard found.
+        let engine = try ImageInference(models: [tinyModel(.seg), tinyModel(.depth)])
+        let r = engine.run(plainBackgroundImage(), name: "p")
+        let seg = try XCTUnwrap(r.seg), fg = try XCTUnwrap(r.foreground), cut = try XCTUnwrap(r.guarded?.foreground)
+        XCTAssertTrue(seg.indices.contains { seg[$0] != 0 && cut[$0] < 0.5 }, "the premise: seg marks some backdrop as person")
+        for p in fg.indices { XCTAssertEqual(fg[p], seg[p] != 0 && cut[p] >= 0.5, "pixel \(p)") }
+    }
+
     func testOneCheckpointPerTask() {
         XCTAssertThrowsError(try ImageInference(models: [tinyModel(.seg), tinyModel(.seg, seed: 2)], paths: ["a", "b"])) { e in
             XCTAssertTrue("\(e)".contains("two seg checkpoints") && "\(e)".contains("b"), "\(e)")
