@@ -9,13 +9,46 @@ import Training
 /// only the background differs, because the renderer draws it from its own random stream) rendered with
 /// scenery and on a plain colour (`sapiens synth --background none`), scored by a depth checkpoint with
 /// exact labels. Depth error is aligned per image (least-squares scale and shift, on the ground-truth
-/// person pixels), as `sapiens evaluate` does.
+/// person pixels), as `sapiens evaluate` does. The study also scores the person mask the written depth and
+/// normals use (`ImageResult.outputForeground`), which the guard's cut-out gives when it triggers.
 public enum BackgroundGuardStudy {
     public struct Arm: Codable, Sendable {
         public var name: String
         public var metrics: DepthMetrics
         /// Images on which the guard composited a background.
         public var triggered: Int
+        /// The written outputs' person mask against the true person, means over images.
+        public var mask: MaskScore
+    }
+
+    /// A person mask against the true one: the share of the mask on the person (precision) and the share of
+    /// the person in the mask (recall); NaN where the share is of nothing.
+    public struct MaskScore: Codable, Sendable {
+        public var precision: Double
+        public var recall: Double
+
+        /// `mask` nil means every pixel (no mask known).
+        public init(mask: [Bool]?, person: [Bool]) {
+            var both = 0, masked = 0, people = 0
+            for p in person.indices {
+                let m = mask?[p] ?? true
+                if m { masked += 1 }
+                if person[p] { people += 1; if m { both += 1 } }
+            }
+            precision = masked > 0 ? Double(both) / Double(masked) : .nan
+            recall = people > 0 ? Double(both) / Double(people) : .nan
+        }
+
+        public init(precision: Double, recall: Double) { self.precision = precision; self.recall = recall }
+
+        /// Means over images, skipping NaN.
+        static func mean(_ scores: [MaskScore]) -> MaskScore {
+            func average(_ v: [Double]) -> Double {
+                let finite = v.filter(\.isFinite)
+                return finite.isEmpty ? .nan : finite.reduce(0, +) / Double(finite.count)
+            }
+            return MaskScore(precision: average(scores.map(\.precision)), recall: average(scores.map(\.recall)))
+        }
     }
 
     public struct Report: Codable, Sendable {
@@ -28,6 +61,9 @@ public enum BackgroundGuardStudy {
         /// The scenery arm's background: procedural (painted backdrop) or room (floor and wall in perspective).
         public var sceneryKind: String
         public var guardBackground: String
+        /// The segmentation checkpoint whose person mask the outputs use (nil: depth alone, as
+        /// `sapiens infer --task depth` runs).
+        public var segCheckpoint: String?
         /// With scenery (the reference; the guard runs as in `sapiens infer`, and should rarely trigger).
         public var scenery: Arm
         /// Plain colour, guard off.
@@ -46,6 +82,9 @@ public enum BackgroundGuardStudy {
         public var constantRMSE: Double
 
         public var table: String {
+            func masked(_ a: Arm) -> String {
+                "| \(a.name) | \(String(format: "%.3f", a.mask.precision)) | \(String(format: "%.3f", a.mask.recall)) |"
+            }
             func row(_ a: Arm) -> String {
                 let m = a.metrics
                 return "| \(a.name) | \(String(format: "%.4f", m.absRel)) | \(String(format: "%.4f", m.rmse)) | \(String(format: "%.3f", m.delta1)) | \(a.triggered)/\(images) |"
@@ -59,15 +98,27 @@ public enum BackgroundGuardStudy {
             | a constant per image (no model; alignment alone) | – | \(String(format: "%.4f", constantRMSE)) | – | – |
 
             \(guardEffect.summary("RMSE, guard on − off, paired per image", unit: " m"))
+
+            The person mask the written depth and normals use (`.depth.png`, `.depth_vis.png`, `.normal_vis.png`), \(segCheckpoint == nil ? "depth alone, as `sapiens infer --task depth` runs" : "with this segmentation checkpoint, as `sapiens infer --task all` runs"):
+
+            | input | mask on the person (precision) | person in the mask (recall) |
+            |---|---|---|
+            \(masked(scenery))
+            \(masked(plainUnguarded))
+            \(masked(plainGuarded))
             """
         }
     }
 
     public static func run(checkpoint: String, images: Int = 100, height: Int = 256, width: Int = 192, seed: Int = 7_000_001,
                            people: String = "1-2", scenery sceneryKind: SynthConfig.Background = .procedural, cacheDir: String = "datasets/generated", guardConfig: BackgroundGuard = BackgroundGuard(),
-                           guardBackgroundName: String = "procedural", progress: ((Int, Int) -> Void)? = nil) throws -> Report {
+                           guardBackgroundName: String = "procedural", segCheckpoint: String? = nil,
+                           progress: ((Int, Int) -> Void)? = nil) throws -> Report {
         let model = try TaskCheckpoint.load(path: checkpoint, overrides: .init(task: .depth))
         let predictor = TaskPredictor(model: model)
+        // With a segmentation checkpoint, the person mask is the one `sapiens infer --task all` uses: the
+        // segmentation of the image as it is, less the backdrop the guard keyed out.
+        let segPredictor = try segCheckpoint.map { TaskPredictor(model: try TaskCheckpoint.load(path: $0, overrides: .init(task: .seg))) }
         func corpus(_ bg: SynthConfig.Background) throws -> LabelledCorpus {
             let dir = try ImageCorpus.renderSynthetic(images: images, height: height, width: width, people: people, seed: seed,
                                                       cacheDir: cacheDir, background: bg)
@@ -78,6 +129,7 @@ public enum BackgroundGuardStudy {
         var evals = [DepthEvaluator(alignScaleShift: true), DepthEvaluator(alignScaleShift: true), DepthEvaluator(alignScaleShift: true)]
         var triggered = [0, 0, 0]
         var off: [Double] = [], onRMSE: [Double] = []
+        var masks: [[MaskScore]] = [[], [], []]
         var constant = 0.0
         for i in 0..<images {
             let a = try scenery.sample(at: i), b = try plain.sample(at: i)
@@ -89,6 +141,7 @@ public enum BackgroundGuardStudy {
             let mean = person.reduce(0, +) / Double(max(1, person.count))
             constant += (person.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(1, person.count))).squareRoot() / Double(images)
             let inputs: [(Image, Bool)] = [(a.image, true), (b.image, false), (b.image, true)]
+            let segs = segPredictor.map { p in [a.image, b.image].map { p.dense([$0])[0].classes } }
             var rmse: [Double] = []
             for (k, (img, guarded)) in inputs.enumerated() {
                 var g = on; g.enabled = guarded
@@ -97,15 +150,16 @@ public enum BackgroundGuardStudy {
                 let pred = predictor.dense([r.image])[0].values.map(Double.init)
                 let m = try evals[k].add(prediction: pred, groundTruth: truth, mask: mask)
                 rmse.append(m?.rmse ?? .nan)
+                masks[k].append(MaskScore(mask: ImageResult.outputForeground(seg: segs?[min(k, 1)], guarded: r), person: mask))
             }
             off.append(rmse[1]); onRMSE.append(rmse[2])
             progress?(i + 1, images)
         }
         let names = ["\(sceneryKind == .procedural ? "" : sceneryKind.name + " ")scenery (guard on, as default)", "plain colour, guard off", "plain colour, guard on"]
-        let arms = try (0..<3).map { Arm(name: names[$0], metrics: try evals[$0].report().metrics, triggered: triggered[$0]) }
+        let arms = try (0..<3).map { Arm(name: names[$0], metrics: try evals[$0].report().metrics, triggered: triggered[$0], mask: MaskScore.mean(masks[$0])) }
         let effect = PairedComparison(baseline: off, treatment: onRMSE)
         return Report(checkpoint: checkpoint, images: images, size: "\(height)x\(width)", seed: seed, people: people,
-                      sceneryKind: sceneryKind.name, guardBackground: guardBackgroundName,
+                      sceneryKind: sceneryKind.name, guardBackground: guardBackgroundName, segCheckpoint: segCheckpoint,
                       scenery: arms[0], plainUnguarded: arms[1], plainGuarded: arms[2], improvedImages: effect.lower,
                       plainRMSEGuardOff: off, plainRMSEGuardOn: onRMSE, guardEffect: effect, constantRMSE: constant)
     }

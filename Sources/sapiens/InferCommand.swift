@@ -142,7 +142,7 @@ struct InferRun: ParsableCommand {
 struct InferGuardStudy: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "guard-study",
-        abstract: "Measure the background guard: aligned depth error on synthetic people with scenery, on a plain colour, and on a plain colour with the guard.")
+        abstract: "Measure the background guard: aligned depth error, and the person mask the outputs use, on synthetic people with scenery, on a plain colour, and on a plain colour with the guard.")
 
     @Option(help: "Depth checkpoint.") var checkpoint: String
     @Option(help: "Synthetic images per arm.") var images = 100
@@ -152,6 +152,8 @@ struct InferGuardStudy: ParsableCommand {
     @Option(help: "The scenery arm: procedural (the renderer's painted backdrop) or room (floor and wall in perspective; for heads fine-tuned with synthetic_background: room).")
     var scenery = "procedural"
     @Option(name: .customLong("background-folder"), help: "Composite pictures from this folder instead of procedural backgrounds.") var backgroundFolder: String?
+    @Option(name: .customLong("checkpoint-seg"), help: "A part-segmentation checkpoint: the person-mask scores then use the mask `sapiens infer --task all` writes depth on (its person pixels, less the backdrop the guard keyed out), not the guard's cut-out alone.")
+    var checkpointSeg: String?
     @Option(help: "Where rendered synthetic corpora are cached.") var cache = "datasets/generated"
     @Option(help: "Also write the report as JSON here.") var json: String?
 
@@ -165,7 +167,8 @@ struct InferGuardStudy: ParsableCommand {
             let bar = ProgressBar(total: images, label: "guard study", unit: "img")
             let r = try BackgroundGuardStudy.run(checkpoint: checkpoint, images: images, height: h, width: w, seed: seed, people: people,
                                                  scenery: SynthConfig.Background.parse(scenery), cacheDir: cache,
-                                                 guardConfig: g, guardBackgroundName: backgroundFolder ?? "procedural") { done, _ in bar.update(done) }
+                                                 guardConfig: g, guardBackgroundName: backgroundFolder ?? "procedural",
+                                                 segCheckpoint: checkpointSeg) { done, _ in bar.update(done) }
             print(r.table)
             print("the guard lowered the aligned RMSE on \(r.improvedImages) of \(r.images) plain-background images")
             if let json {

@@ -44,8 +44,45 @@ final class GuardStudyTests: XCTestCase {
         XCTAssertEqual(r.guardEffect.meanDifference, r.plainGuarded.metrics.rmse - r.plainUnguarded.metrics.rmse, accuracy: 1e-9)
         XCTAssertEqual(r.improvedImages, r.guardEffect.lower)
         XCTAssertTrue(r.table.contains("guard on − off, paired per image"), r.table)
+        // Without the guard (and no segmentation) the outputs' mask is every pixel: the whole person, at a
+        // precision of the person's share of the image. The guard's cut-out is far tighter.
+        XCTAssertEqual(r.plainUnguarded.mask.recall, 1, accuracy: 1e-12)
+        XCTAssertLessThan(r.plainUnguarded.mask.precision, 0.6)
+        XCTAssertGreaterThan(r.plainGuarded.mask.precision, r.plainUnguarded.mask.precision + 0.2)
+        XCTAssertGreaterThan(r.plainGuarded.mask.recall, 0.9)
+        XCTAssertTrue(r.table.contains("mask on the person (precision)"), r.table)
+        XCTAssertNil(r.segCheckpoint)
         XCTAssertThrowsError(try BackgroundGuardStudy.run(checkpoint: try saveCheckpoint(tinyModel(.seg), to: dir + "/seg.safetensors"), images: 2,
                                                           height: 96, width: 72, cacheDir: dir)) { e in XCTAssertTrue("\(e)".contains("not depth"), "\(e)") }
+    }
+
+    func testMaskScore() {
+        let person = [true, true, true, false]
+        let exact = BackgroundGuardStudy.MaskScore(mask: person, person: person)
+        XCTAssertEqual(exact.precision, 1); XCTAssertEqual(exact.recall, 1)
+        let whole = BackgroundGuardStudy.MaskScore(mask: nil, person: person)
+        XCTAssertEqual(whole.precision, 0.75); XCTAssertEqual(whole.recall, 1)
+        let partial = BackgroundGuardStudy.MaskScore(mask: [false, true, true, true], person: person)
+        XCTAssertEqual(partial.precision, 2.0 / 3, accuracy: 1e-12); XCTAssertEqual(partial.recall, 2.0 / 3, accuracy: 1e-12)
+        XCTAssertTrue(BackgroundGuardStudy.MaskScore(mask: [false, false], person: [true, true]).precision.isNaN)
+    }
+
+    /// With a segmentation checkpoint, the guarded arm's mask is the segmentation less the keyed backdrop: never
+    /// more of the person than the segmentation alone (the unguarded arm's mask), and none of the backdrop.
+    func testSegmentationCheckpointGivesTheMask() throws {
+        let dir = scratchFolder("guard-study-seg")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let depth = try saveCheckpoint(tinyModel(.depth), to: dir + "/depth.safetensors")
+        let seg = try saveCheckpoint(tinyModel(.seg), to: dir + "/seg.safetensors")
+        let r = try BackgroundGuardStudy.run(checkpoint: depth, images: 4, height: 96, width: 72, seed: 80, cacheDir: dir, segCheckpoint: seg)
+        XCTAssertEqual(r.segCheckpoint, seg)
+        XCTAssertTrue(r.table.contains("with this segmentation checkpoint"), r.table)
+        XCTAssertLessThanOrEqual(r.plainGuarded.mask.recall, r.plainUnguarded.mask.recall + 1e-12)
+        XCTAssertLessThan(r.plainUnguarded.mask.precision, 0.6, "the premise: a random segmentation head marks backdrop as person")
+        XCTAssertGreaterThan(r.plainGuarded.mask.precision, r.plainUnguarded.mask.precision + 0.2, "the keyed backdrop is dropped")
+        XCTAssertThrowsError(try BackgroundGuardStudy.run(checkpoint: depth, images: 2, height: 96, width: 72, cacheDir: dir, segCheckpoint: depth)) { e in
+            XCTAssertTrue("\(e)".contains("not seg"), "\(e)")
+        }
     }
 
     /// `people` reaches the rendered scenes: "1-1" studies single-person images only, and the report says so.
