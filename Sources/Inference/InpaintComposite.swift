@@ -4,6 +4,15 @@ import Data
 /// original byte for byte, weight 255 takes the generated pixel, and the feather band blends them. This is
 /// the try-on guarantee that everything outside the mask stays exactly as it was.
 public enum InpaintComposite {
+    /// How much resizing `generated` to `original`'s size would stretch it (|x scale / y scale − 1|), when that
+    /// is more than rounding to a generator's 8-px grid explains; nil otherwise. A generated image of another
+    /// shape was almost certainly not made from this photo's bundle, and stretched it cannot line up.
+    public static func stretch(original: Image, generated: Image) -> Double? {
+        let sx = Double(original.width) / Double(generated.width), sy = Double(original.height) / Double(generated.height)
+        let s = abs(sx / sy - 1)
+        return s > 4 / Double(generated.width) + 4 / Double(generated.height) + 0.01 ? s : nil
+    }
+
     /// `generated` is resized (bicubic, antialiased) to the original's size first when it differs, as SDXL
     /// pipelines work at multiples of 8 near 1024 px. The output has the original's channels, at least RGB:
     /// gray originals are repeated into three channels, RGBA keeps its alpha.

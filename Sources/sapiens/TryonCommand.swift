@@ -49,9 +49,16 @@ struct TryonCommand: ParsableCommand {
     func run() throws {
         do {
             let photo = try ImageCodec.load(path: image)
-            if let inpainted, let mask {
+            let generated = try inpainted.map { path in
+                let g = try ImageCodec.load(path: path)
+                if let s = InpaintComposite.stretch(original: photo, generated: g) {
+                    print("warning: \(path) is \(g.width)x\(g.height) but \(image) is \(photo.width)x\(photo.height): fitting it stretches one axis by \(String(format: "%.0f", 100 * s)) %, so it cannot line up with the photo; was it generated from this photo's bundle?")
+                }
+                return g
+            }
+            if let inpainted, let generated, let mask {
                 let weights = try readMask(mask, width: photo.width, height: photo.height)
-                let files = try TryOnBundle.writeComposite(original: photo, generated: try ImageCodec.load(path: inpainted), weights: weights,
+                let files = try TryOnBundle.writeComposite(original: photo, generated: generated, weights: weights,
                                                            outDir: out, name: "tryon.png")
                 print("composited \(inpainted) through \(mask): \(files["composite"] ?? "")  (before/after: \(files["before_after"] ?? ""))")
                 return
@@ -84,8 +91,8 @@ struct TryonCommand: ParsableCommand {
             print("garment \(request.garmentClasses.joined(separator: "+")): mask covers \(share) of the image")
             if a.maskShare == 0 { print("warning: the segmentation found none of these classes; the mask is empty and nothing will change") }
             print("bundle: \(out)  (image.png, mask.png, masked.png, control.png, request.json; generate with: python scripts/tryon_diffusers.py \(out))")
-            if let inpainted {
-                let files = try TryOnBundle.writeComposite(original: photo, generated: try ImageCodec.load(path: inpainted), weights: a.weights, outDir: out, name: "tryon.png")
+            if let inpainted, let generated {
+                let files = try TryOnBundle.writeComposite(original: photo, generated: generated, weights: a.weights, outDir: out, name: "tryon.png")
                 print("composited \(inpainted): \(files["composite"] ?? "")")
             } else {
                 var recolor = GarmentRecolor(colour: try Lab.parseColour(colour), pattern: pat, lightness: lightness)

@@ -10,6 +10,18 @@ final class InpaintCompositeTests: XCTestCase {
         return GarmentMask(classes: [22], dilation: 2, feather: 5).weights(seg, width: w, height: h)
     }
 
+    /// A generated image of the photo's shape at the generator's working size passes; one of another shape is
+    /// flagged with how much fitting it would stretch it.
+    func testStretchFlagsAGeneratedImageOfAnotherShape() throws {
+        let photo = Image(width: 512, height: 341, channels: 3)
+        XCTAssertNil(InpaintComposite.stretch(original: photo, generated: Image(width: 512, height: 341, channels: 3)))
+        XCTAssertNil(InpaintComposite.stretch(original: photo, generated: Image(width: 1024, height: 680, channels: 3)), "8-px grid rounding")
+        XCTAssertNil(InpaintComposite.stretch(original: Image(width: 2000, height: 50, channels: 3), generated: Image(width: 1024, height: 24, channels: 3)),
+                     "a thin strip rounds by a large share of its short side")
+        let s = try XCTUnwrap(InpaintComposite.stretch(original: photo, generated: Image(width: 1024, height: 1024, channels: 3)))
+        XCTAssertEqual(s, 512.0 / 341 - 1, accuracy: 1e-9)
+    }
+
     /// The try-on guarantee: every pixel whose feathered weight is 0 is the original, bit for bit, whatever the
     /// generated image's size; weight 255 takes the (resized) generated pixel.
     func testOutsideTheMaskIsBitIdenticalForEveryGeneratedSize() throws {
