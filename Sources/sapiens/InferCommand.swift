@@ -82,6 +82,10 @@ struct InferRun: ParsableCommand {
             if engine.models[.pose] != nil && boxes == nil {
                 say("pose: no --boxes given, so each image is one person box covering the whole frame (pass detector boxes for multi-person images)")
             }
+            let masked = [VisionTask.depth, .normal].filter { engine.models[$0] != nil }.map(\.rawValue).joined(separator: "/")
+            if engine.models[.seg] == nil && !masked.isEmpty {
+                say("\(masked): no seg checkpoint, so the \(masked) PNGs span every pixel except where the background guard cuts a person out (add a seg checkpoint, as the Sapiens demo does, to draw them on the people)")
+            }
             let schema = engine.models[.pose].flatMap { try? KeypointSchema.named($0.config.labels) }
             let palette = engine.models[.seg]?.config.labels == SegClasses.lip20.name ? SegClasses.lip20.palette : SegClasses.sapiens28.palette
             var records: [ResultFiles.Record] = [], allKeypoints: [[String: Any]] = []
