@@ -43,12 +43,19 @@ public enum BackgroundGuardStudy {
 
         /// Means over images, skipping NaN.
         static func mean(_ scores: [MaskScore]) -> MaskScore {
-            func average(_ v: [Double]) -> Double {
-                let finite = v.filter(\.isFinite)
-                return finite.isEmpty ? .nan : finite.reduce(0, +) / Double(finite.count)
-            }
-            return MaskScore(precision: average(scores.map(\.precision)), recall: average(scores.map(\.recall)))
+            MaskScore(precision: finiteMean(scores.map(\.precision)), recall: finiteMean(scores.map(\.recall)))
         }
+    }
+
+    /// The aligned RMSE of the images with one number of people (those with a box), means over them.
+    public struct PeopleSplit: Codable, Sendable {
+        public var people: Int
+        public var images: Int
+        public var scenery: Double
+        public var plainGuardOff: Double
+        public var plainGuardOn: Double
+        /// The best constant per image: what alignment alone achieves on these images.
+        public var constant: Double
     }
 
     public struct Report: Codable, Sendable {
@@ -80,6 +87,9 @@ public enum BackgroundGuardStudy {
         /// RMSE of the best constant per image (the ground truth's spread on the person): what alignment
         /// alone achieves, so a model near it is not using the image and no guard can matter.
         public var constantRMSE: Double
+        /// The same errors split by the number of people in the image: on two people, most of the error is
+        /// their depth offset, which only the scene can give away.
+        public var byPeople: [PeopleSplit]
 
         public var table: String {
             func masked(_ a: Arm) -> String {
@@ -98,6 +108,8 @@ public enum BackgroundGuardStudy {
             | a constant per image (no model; alignment alone) | – | \(String(format: "%.4f", constantRMSE)) | – | – |
 
             \(guardEffect.summary("RMSE, guard on − off, paired per image", unit: " m"))
+            \(byPeople.count < 2 ? "" : "\nAligned RMSE (m) by the number of people in the image:\n\n| people | images | scenery | plain colour, guard off | plain colour, guard on | a constant per image |\n|---|---|---|---|---|---|\n"
+                + byPeople.map { "| \($0.people) | \($0.images) | " + [$0.scenery, $0.plainGuardOff, $0.plainGuardOn, $0.constant].map { String(format: "%.4f", $0) }.joined(separator: " | ") + " |" }.joined(separator: "\n") + "\n")
 
             The person mask the written depth and normals use (`.depth.png`, `.depth_vis.png`, `.normal_vis.png`), \(segCheckpoint == nil ? "depth alone, as `sapiens infer --task depth` runs" : "with this segmentation checkpoint, as `sapiens infer --task all` runs"):
 
@@ -131,6 +143,7 @@ public enum BackgroundGuardStudy {
         var off: [Double] = [], onRMSE: [Double] = []
         var masks: [[MaskScore]] = [[], [], []]
         var constant = 0.0
+        var perImage: [(people: Int, rmse: [Double], constant: Double)] = []
         for i in 0..<images {
             let a = try scenery.sample(at: i), b = try plain.sample(at: i)
             guard let gt = b.depth else { throw InferenceError.input(path: plain.name(of: i), problem: "has no depth label") }
@@ -139,7 +152,8 @@ public enum BackgroundGuardStudy {
             let truth = gt.map(Double.init)
             let person = mask.indices.filter { mask[$0] }.map { truth[$0] }
             let mean = person.reduce(0, +) / Double(max(1, person.count))
-            constant += (person.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(1, person.count))).squareRoot() / Double(images)
+            let imageConstant = (person.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(1, person.count))).squareRoot()
+            constant += imageConstant / Double(images)
             let inputs: [(Image, Bool)] = [(a.image, true), (b.image, false), (b.image, true)]
             let segs = segPredictor.map { p in [a.image, b.image].map { p.dense([$0])[0].classes } }
             var rmse: [Double] = []
@@ -153,14 +167,25 @@ public enum BackgroundGuardStudy {
                 masks[k].append(MaskScore(mask: ImageResult.outputForeground(seg: segs?[min(k, 1)], guarded: r), person: mask))
             }
             off.append(rmse[1]); onRMSE.append(rmse[2])
+            perImage.append((b.boxes.count, rmse, imageConstant))
             progress?(i + 1, images)
         }
         let names = ["\(sceneryKind == .procedural ? "" : sceneryKind.name + " ")scenery (guard on, as default)", "plain colour, guard off", "plain colour, guard on"]
         let arms = try (0..<3).map { Arm(name: names[$0], metrics: try evals[$0].report().metrics, triggered: triggered[$0], mask: MaskScore.mean(masks[$0])) }
         let effect = PairedComparison(baseline: off, treatment: onRMSE)
+        let byPeople = Dictionary(grouping: perImage, by: \.people).sorted { $0.key < $1.key }.map { n, group in
+            PeopleSplit(people: n, images: group.count, scenery: finiteMean(group.map { $0.rmse[0] }), plainGuardOff: finiteMean(group.map { $0.rmse[1] }),
+                        plainGuardOn: finiteMean(group.map { $0.rmse[2] }), constant: finiteMean(group.map(\.constant)))
+        }
         return Report(checkpoint: checkpoint, images: images, size: "\(height)x\(width)", seed: seed, people: people,
                       sceneryKind: sceneryKind.name, guardBackground: guardBackgroundName, segCheckpoint: segCheckpoint,
                       scenery: arms[0], plainUnguarded: arms[1], plainGuarded: arms[2], improvedImages: effect.lower,
-                      plainRMSEGuardOff: off, plainRMSEGuardOn: onRMSE, guardEffect: effect, constantRMSE: constant)
+                      plainRMSEGuardOff: off, plainRMSEGuardOn: onRMSE, guardEffect: effect, constantRMSE: constant, byPeople: byPeople)
     }
+}
+
+/// The mean of the finite values; NaN when there are none.
+private func finiteMean(_ v: [Double]) -> Double {
+    let finite = v.filter(\.isFinite)
+    return finite.isEmpty ? .nan : finite.reduce(0, +) / Double(finite.count)
 }

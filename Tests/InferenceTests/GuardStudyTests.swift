@@ -51,6 +51,17 @@ final class GuardStudyTests: XCTestCase {
         XCTAssertGreaterThan(r.plainGuarded.mask.precision, r.plainUnguarded.mask.precision + 0.2)
         XCTAssertGreaterThan(r.plainGuarded.mask.recall, 0.9)
         XCTAssertTrue(r.table.contains("mask on the person (precision)"), r.table)
+        // The split by people count covers every image, and its image-weighted means are the arms' errors.
+        XCTAssertEqual(r.byPeople.map(\.images).reduce(0, +), 8)
+        XCTAssertEqual(r.byPeople.map(\.people), r.byPeople.map(\.people).sorted())
+        func pooled(_ key: KeyPath<BackgroundGuardStudy.PeopleSplit, Double>) -> Double {
+            r.byPeople.reduce(0) { $0 + $1[keyPath: key] * Double($1.images) } / 8
+        }
+        XCTAssertEqual(pooled(\.scenery), r.scenery.metrics.rmse, accuracy: 1e-9)
+        XCTAssertEqual(pooled(\.plainGuardOff), r.plainUnguarded.metrics.rmse, accuracy: 1e-9)
+        XCTAssertEqual(pooled(\.plainGuardOn), r.plainGuarded.metrics.rmse, accuracy: 1e-9)
+        XCTAssertEqual(pooled(\.constant), r.constantRMSE, accuracy: 1e-9)
+        if r.byPeople.count > 1 { XCTAssertTrue(r.table.contains("by the number of people"), r.table) }
         XCTAssertNil(r.segCheckpoint)
         XCTAssertThrowsError(try BackgroundGuardStudy.run(checkpoint: try saveCheckpoint(tinyModel(.seg), to: dir + "/seg.safetensors"), images: 2,
                                                           height: 96, width: 72, cacheDir: dir)) { e in XCTAssertTrue("\(e)".contains("not depth"), "\(e)") }
@@ -99,6 +110,8 @@ final class GuardStudyTests: XCTestCase {
             return try (0..<6).map { try c.sample(at: $0).boxes.count }
         }
         XCTAssertEqual(try boxes("1-1"), [Int](repeating: 1, count: 6))
+        XCTAssertEqual(r.byPeople.map(\.people), [1])
+        XCTAssertFalse(r.table.contains("by the number of people"), "one count, no split table")
         XCTAssertGreaterThan(try boxes("2-3").max() ?? 0, 1, "the same seed with more people renders other scenes")
     }
 
