@@ -95,6 +95,15 @@ public enum BackgroundGuardStudy {
             func masked(_ a: Arm) -> String {
                 "| \(a.name) | \(String(format: "%.3f", a.mask.precision)) | \(String(format: "%.3f", a.mask.recall)) |"
             }
+            func split() -> String {
+                guard byPeople.count > 1 else { return "" }
+                let rows = byPeople.map { p in
+                    "| \(p.people) | \(p.images) | " + [p.scenery, p.plainGuardOff, p.plainGuardOn, p.constant].map { String(format: "%.4f", $0) }.joined(separator: " | ") + " |"
+                }
+                return "\nAligned RMSE (m) by the number of people in the image:\n\n"
+                    + "| people | images | scenery | plain colour, guard off | plain colour, guard on | a constant per image |\n|---|---|---|---|---|---|\n"
+                    + rows.joined(separator: "\n") + "\n"
+            }
             func row(_ a: Arm) -> String {
                 let m = a.metrics
                 return "| \(a.name) | \(String(format: "%.4f", m.absRel)) | \(String(format: "%.4f", m.rmse)) | \(String(format: "%.3f", m.delta1)) | \(a.triggered)/\(images) |"
@@ -108,8 +117,7 @@ public enum BackgroundGuardStudy {
             | a constant per image (no model; alignment alone) | – | \(String(format: "%.4f", constantRMSE)) | – | – |
 
             \(guardEffect.summary("RMSE, guard on − off, paired per image", unit: " m"))
-            \(byPeople.count < 2 ? "" : "\nAligned RMSE (m) by the number of people in the image:\n\n| people | images | scenery | plain colour, guard off | plain colour, guard on | a constant per image |\n|---|---|---|---|---|---|\n"
-                + byPeople.map { "| \($0.people) | \($0.images) | " + [$0.scenery, $0.plainGuardOff, $0.plainGuardOn, $0.constant].map { String(format: "%.4f", $0) }.joined(separator: " | ") + " |" }.joined(separator: "\n") + "\n")
+            \(split())
 
             The person mask the written depth and normals use (`.depth.png`, `.depth_vis.png`, `.normal_vis.png`), \(segCheckpoint == nil ? "depth alone, as `sapiens infer --task depth` runs" : "with this segmentation checkpoint, as `sapiens infer --task all` runs"):
 
@@ -140,7 +148,6 @@ public enum BackgroundGuardStudy {
         var on = guardConfig; on.enabled = true
         var evals = [DepthEvaluator(alignScaleShift: true), DepthEvaluator(alignScaleShift: true), DepthEvaluator(alignScaleShift: true)]
         var triggered = [0, 0, 0]
-        var off: [Double] = [], onRMSE: [Double] = []
         var masks: [[MaskScore]] = [[], [], []]
         var constant = 0.0
         var perImage: [(people: Int, rmse: [Double], constant: Double)] = []
@@ -166,12 +173,12 @@ public enum BackgroundGuardStudy {
                 rmse.append(m?.rmse ?? .nan)
                 masks[k].append(MaskScore(mask: ImageResult.outputForeground(seg: segs?[min(k, 1)], guarded: r), person: mask))
             }
-            off.append(rmse[1]); onRMSE.append(rmse[2])
             perImage.append((b.boxes.count, rmse, imageConstant))
             progress?(i + 1, images)
         }
         let names = ["\(sceneryKind == .procedural ? "" : sceneryKind.name + " ")scenery (guard on, as default)", "plain colour, guard off", "plain colour, guard on"]
         let arms = try (0..<3).map { Arm(name: names[$0], metrics: try evals[$0].report().metrics, triggered: triggered[$0], mask: MaskScore.mean(masks[$0])) }
+        let off = perImage.map { $0.rmse[1] }, onRMSE = perImage.map { $0.rmse[2] }
         let effect = PairedComparison(baseline: off, treatment: onRMSE)
         let byPeople = Dictionary(grouping: perImage, by: \.people).sorted { $0.key < $1.key }.map { n, group in
             PeopleSplit(people: n, images: group.count, scenery: finiteMean(group.map { $0.rmse[0] }), plainGuardOff: finiteMean(group.map { $0.rmse[1] }),
