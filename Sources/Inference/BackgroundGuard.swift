@@ -47,7 +47,7 @@ public struct BackgroundGuard: Sendable {
         case .transparent:
             alpha = (0..<(input.width * input.height)).map { Float(input.pixels[4 * $0 + 3]) / 255 }
         default:
-            alpha = softened(keyedForeground(rgb, colour: check.borderColour, band: check.bandWidth), width: rgb.width, height: rgb.height)
+            alpha = keyedMatte(rgb, colour: check.borderColour, band: check.bandWidth)
         }
         let bg = background(width: rgb.width, height: rgb.height, name: name)
         var out = rgb
@@ -95,21 +95,64 @@ public struct BackgroundGuard: Sendable {
         return background.map { $0 ? 0 : 1 }
     }
 
-    /// A 3×3 box blur, so the cut-out edge blends instead of stepping.
-    func softened(_ a: [Float], width w: Int, height h: Int) -> [Float] {
-        var out = a
-        for y in 0..<h {
-            for x in 0..<w {
-                var sum: Float = 0, n: Float = 0
-                for dy in -1...1 { for dx in -1...1 {
-                    let xx = x + dx, yy = y + dy
-                    guard xx >= 0, yy >= 0, xx < w, yy < h else { continue }
-                    sum += a[yy * w + xx]; n += 1
-                } }
-                out[y * w + x] = sum / n
-            }
+    /// Person opacity (0…1) on a plain backdrop of colour `key`: 0 on the flood-filled backdrop and on small
+    /// islands of sensor or JPEG noise near the key colour, 1 inside the person, and within `edgeWidth` px of
+    /// the backdrop the share of the person's colour in the pixel. An edge pixel is modelled as
+    /// c = a·P + (1 − a)·K, with P the mean colour of the person pixels just inside it, so a is the projection
+    /// of c − K on P − K (pixels far off that line are person texture and stay 1). The composite then swaps K for the new background exactly, with no fringe of the
+    /// old colour (a box blur of the binary mask left one: it put key colour into the new background's edge).
+    func keyedMatte(_ rgb: Image, colour: [UInt8], band: Int) -> [Float] {
+        let w = rgb.width, h = rgb.height, n = w * h
+        var alpha = keyedForeground(rgb, colour: colour, band: band)
+        let key = colour.map(Float.init)
+        func colourOf(_ p: Int) -> SIMD3<Float> {
+            SIMD3(Float(rgb.pixels[3 * p]), Float(rgb.pixels[3 * p + 1]), Float(rgb.pixels[3 * p + 2]))
         }
-        return out
+        let k = SIMD3(key[0], key[1], key[2])
+        let noiseReach = Float(4 * thresholds.colourTolerance)
+        // Islands: 4-connected foreground pieces too small to be a person and close to the key on average.
+        let minIsland = max(4, n / 5000)
+        var seen = [Bool](repeating: false, count: n)
+        for start in 0..<n where alpha[start] == 1 && !seen[start] {
+            var piece = [start], i = 0
+            seen[start] = true
+            while i < piece.count {
+                let p = piece[i]; i += 1
+                let x = p % w, y = p / w
+                for (nx, ny) in [(x - 1, y), (x + 1, y), (x, y - 1), (x, y + 1)] where nx >= 0 && ny >= 0 && nx < w && ny < h {
+                    let q = ny * w + nx
+                    if alpha[q] == 1 && !seen[q] { seen[q] = true; piece.append(q) }
+                }
+            }
+            guard piece.count <= minIsland else { continue }
+            let mean = piece.reduce(SIMD3<Float>(repeating: 0)) { $0 + colourOf($1) } / Float(piece.count)
+            if ((mean - k) * (mean - k)).sum().squareRoot() <= noiseReach { for p in piece { alpha[p] = 0 } }
+        }
+        // The soft edge.
+        let backdrop = alpha.map { $0 == 0 }
+        let distance = DistanceTransform.distance(to: backdrop, width: w, height: h)
+        let edgeWidth: Float = 2.5, inside: Float = 3, radius = 4
+        for p in 0..<n where alpha[p] == 1 && distance[p] <= edgeWidth {
+            let x = p % w, y = p / w
+            var sum = SIMD3<Float>(repeating: 0), count: Float = 0
+            for yy in max(0, y - radius)...min(h - 1, y + radius) {
+                for xx in max(0, x - radius)...min(w - 1, x + radius) where distance[yy * w + xx] >= inside {
+                    sum += colourOf(yy * w + xx); count += 1
+                }
+            }
+            guard count > 0 else { continue }
+            let v = sum / count - k
+            let length2 = (v * v).sum()
+            // A person coloured like the backdrop cannot be told from it here: keep the pixel.
+            guard length2 >= Float(4 * thresholds.colourTolerance * thresholds.colourTolerance) else { continue }
+            let c = colourOf(p) - k
+            let share = (c * v).sum() / length2
+            // Far off the line from K to P: person texture (a dark shoe on blue), not a blend with the backdrop.
+            let off = c - share * v
+            if (off * off).sum() > Float(9 * thresholds.colourTolerance * thresholds.colourTolerance) { continue }
+            alpha[p] = min(max(share, 0), 1)
+        }
+        return alpha
     }
 
     /// RGB of an RGBA image without compositing (its colours under the alpha, which the blend weights).

@@ -64,6 +64,46 @@ final class BackgroundGuardTests: XCTestCase {
         XCTAssertEqual(BackgroundCheck.measure(g.image).finding, .usable, "the composite has a background")
     }
 
+    /// A noisy backdrop with specks beyond the colour tolerance, and a person whose edge column is half
+    /// backdrop (anti-aliasing): the specks become background, the edge keeps its person half only, and the
+    /// pixels next to the person are the new background's, with no fringe of the old colour.
+    func testKeyedMatteLeavesNoFringeOfTheOldColour() throws {
+        let w = 64, h = 80
+        let key: [Int] = [40, 200, 90], person: [Int] = [200, 60, 60]
+        var img = Image(width: w, height: h, channels: 3)
+        let specks = [(5, 5), (50, 70), (10, 60), (56, 12)]
+        for y in 0..<h {
+            for x in 0..<w {
+                let noise = (x * 7 + y * 13) % 17 - 8
+                for c in 0..<3 {
+                    let backdrop = key[c] + (c == 1 ? -noise : noise) + (specks.contains { $0 == (x, y) } ? (c == 1 ? -25 : 25) : 0)
+                    let v: Int
+                    if x >= 24 && x < 40 && y >= 16 && y < 64 { v = person[c] }
+                    else if x == 23 && y >= 16 && y < 64 { v = (person[c] + backdrop) / 2 }
+                    else { v = backdrop }
+                    img[x, y, c] = UInt8(v)
+                }
+            }
+        }
+        let guardian = BackgroundGuard()
+        let g = guardian.apply(img, name: "fringe")
+        let fg = try XCTUnwrap(g.foreground)
+        let bg = guardian.background(width: w, height: h, name: "fringe")
+        for (x, y) in specks {
+            XCTAssertEqual(fg[y * w + x], 0, "speck at \(x),\(y)")
+            for c in 0..<3 { XCTAssertEqual(g.image[x, y, c], bg[x, y, c]) }
+        }
+        for y in 20..<60 {
+            XCTAssertEqual(fg[y * w + 23], 0.5, accuracy: 0.1, "edge pixel at y \(y)")
+            XCTAssertEqual(fg[y * w + 22], 0, "backdrop next to the person, y \(y)")
+            XCTAssertEqual(fg[y * w + 30], 1)
+            for c in 0..<3 {
+                XCTAssertEqual(g.image[22, y, c], bg[22, y, c])
+                XCTAssertEqual(Double(g.image[23, y, c]), Double(person[c] + Int(bg[23, y, c])) / 2, accuracy: 12, "edge pixel at y \(y), channel \(c)")
+            }
+        }
+    }
+
     func testSwitchedOffGuardMeasuresButDoesNotComposite() {
         let img = plainBackgroundImage()
         let g = BackgroundGuard(enabled: false).apply(img, name: "plain")
