@@ -6,15 +6,6 @@ import Tensor
 public enum VisionTask: String, Codable, CaseIterable, Sendable {
     case pose, seg, depth, normal
 
-    /// Deconvolutions of the Sapiens head for this task (each doubles H and W of the 1/16 feature map).
-    public var sapiensDeconvs: Int {
-        switch self {
-        case .pose: return 2
-        case .seg, .normal: return 3
-        case .depth: return 4
-        }
-    }
-
     /// The Sapiens head (SAPIENS.md, "Heads"): pose 2×768 deconvs + 2×768 convs, seg/normal 3 + 3 × 768,
     /// depth 4 × 384 + 2 × 384.
     public func sapiensHead(outChannels: Int) -> HeadConfig {

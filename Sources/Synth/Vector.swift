@@ -19,13 +19,6 @@ typealias Vec3 = SIMD3<Float>
 @inline(__always) func clamp(_ x: Float, _ lo: Float, _ hi: Float) -> Float { min(max(x, lo), hi) }
 @inline(__always) func radians(_ degrees: Float) -> Float { degrees * Float.pi / 180 }
 
-/// Distance from a point to a segment; used for labels and for the physics tests' helpers.
-func distanceToSegment(_ p: Vec3, _ a: Vec3, _ b: Vec3) -> Float {
-    let ab = b - a
-    let t = clamp(dot(p - a, ab) / max(dot(ab, ab), 1e-12), 0, 1)
-    return length(p - (a + ab * t))
-}
-
 /// Column-major 3x3 matrix; rotations for forward kinematics and frames of primitives.
 struct Mat3: Sendable {
     var c0: Vec3, c1: Vec3, c2: Vec3

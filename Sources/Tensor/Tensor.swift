@@ -41,7 +41,6 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
     public var count: Int { storage.count }
     public var rank: Int { shape.count }
     public var ptr: UnsafeMutablePointer<Float> { storage.ptr }
-    public var isLeaf: Bool { node == nil }
 
     public func toArray() -> [Float] { Array(storage.buffer) }
     public func item() -> Float { precondition(count == 1, "item() needs one element, shape is \(shape)"); return ptr[0] }

@@ -54,16 +54,4 @@ extension Tensor {
         let ss = (d * d).sum(axis: axis, keepDims: keepDims)
         return ss * (1 / Float(unbiased ? n - 1 : n))
     }
-
-    /// Largest value per row along the last axis (no gradient).
-    public func maxLastAxis() -> (values: [Float], indices: [Int]) {
-        let n = shape.last ?? 1, m = count / max(n, 1)
-        var vals = [Float](repeating: 0, count: m), idx = [Int](repeating: 0, count: m)
-        for i in 0..<m {
-            var best = -Float.infinity, bi = 0
-            for j in 0..<n where ptr[i * n + j] > best { best = ptr[i * n + j]; bi = j }
-            vals[i] = best; idx[i] = bi
-        }
-        return (vals, idx)
-    }
 }
