@@ -335,7 +335,9 @@ def cfg_text(spec):
         drop_path_rate=0.0,
         with_cls_token=False,
         out_type='featmap',{pad_line}
-        init_cfg=None),"""
+        init_cfg=dict(
+            type='Pretrained',
+            checkpoint='../pretrain/checkpoints/sapiens_0.3b/sapiens_0.3b_epoch_1600_clean.pth')),"""
     if spec["task"] == "pose":
         return f"""default_scope = 'mmpose'
 image_size = [768, 1024]
