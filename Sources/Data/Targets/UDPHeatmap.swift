@@ -52,62 +52,18 @@ public struct UDPHeatmap: Sendable, Equatable {
         return (maps, weights)
     }
 
-    /// Keypoints (x, y in input coordinates, score = heatmap maximum) from K heatmaps: the arg-max, refined
-    /// to sub-pixel precision with DARK's second-order Taylor step on the log of the smoothed heatmap
-    /// (Zhang et al. 2020; mmpose's `refine_keypoints_dark_udp`).
+    /// Keypoints (x, y in input coordinates, score = heatmap maximum) from K heatmaps: the maxima refined exactly
+    /// as mmpose's `UDPHeatmap.decode` refines them (`MMPoseHeatmapDecoder`: arg-max, DARK-UDP), then mapped by
+    /// the inverse of `encode`. (mmpose's own decode scales by input / (W − 1) instead and lets its back-mapping
+    /// make up the difference; the pose predictor uses that pair, `MMPoseHeatmapDecoder` and `TopDownCrop`.)
+    /// Fewer than K maps' worth of values give no keypoints.
     public func decode(_ heatmaps: UnsafeBufferPointer<Float>, count k: Int) -> [(x: Float, y: Float, score: Float)] {
-        let W = heatmapWidth, H = heatmapHeight
-        precondition(heatmaps.count >= k * W * H, "decode: \(heatmaps.count) values for \(k) heatmaps of \(W)x\(H)")
-        var out: [(x: Float, y: Float, score: Float)] = []
-        out.reserveCapacity(k)
-        for j in 0..<k {
-            let map = Array(heatmaps[(j * W * H)..<((j + 1) * W * H)])
-            var best = 0
-            for i in 1..<map.count where map[i] > map[best] { best = i }
-            let score = map[best]
-            var u = Float(best % W), v = Float(best / W)
-            if let (du, dv) = Self.darkOffset(map, width: W, height: H, at: best % W, best / W, sigma: sigma) { u += du; v += dv }
-            let (x, y) = toInput(u, v)
-            out.append((x, y, score))
-        }
-        return out
+        MMPoseHeatmapDecoder(inputWidth: inputWidth, inputHeight: inputHeight, heatmapWidth: heatmapWidth, heatmapHeight: heatmapHeight)
+            .refine(heatmaps, count: k).map { p in let (x, y) = toInput(p.x, p.y); return (x, y, p.score) }
     }
 
     public func decode(_ heatmaps: [Float], count k: Int) -> [(x: Float, y: Float, score: Float)] {
         heatmaps.withUnsafeBufferPointer { decode($0, count: k) }
-    }
-
-    /// Newton step −H⁻¹∇ of log(blur(heatmap)) at (x, y); nil at the border or where the Hessian is not
-    /// negative definite (a flat or saddle-shaped peak), and clamped to half a pixel.
-    static func darkOffset(_ map: [Float], width W: Int, height H: Int, at x: Int, _ y: Int, sigma: Float) -> (Float, Float)? {
-        guard x >= 1, y >= 1, x < W - 1, y < H - 1 else { return nil }
-        // Smooth a small window around the peak only (the Taylor step needs the 3×3 neighbourhood). Near the
-        // border the window shrinks, since padding by repeating edge values would pull the peak outwards.
-        let r = max(0, min(Int(sigma.rounded(.up)), x - 1, y - 1, W - 2 - x, H - 2 - y))
-        var kernel = (-r...r).map { Foundation.exp(-Float($0 * $0) / (2 * sigma * sigma)) }
-        let ks = kernel.reduce(0, +)
-        kernel = kernel.map { $0 / ks }
-        func blurred(_ cx: Int, _ cy: Int) -> Float {
-            var s: Float = 0
-            for dy in -r...r {
-                let yy = min(max(cy + dy, 0), H - 1)
-                var row: Float = 0
-                for dx in -r...r { row += kernel[dx + r] * map[yy * W + min(max(cx + dx, 0), W - 1)] }
-                s += kernel[dy + r] * row
-            }
-            return Foundation.log(min(max(s, 1e-3), 50))
-        }
-        let c = blurred(x, y)
-        let l = blurred(x - 1, y), rt = blurred(x + 1, y), t = blurred(x, y - 1), b = blurred(x, y + 1)
-        let tl = blurred(x - 1, y - 1), tr = blurred(x + 1, y - 1), bl = blurred(x - 1, y + 1), br = blurred(x + 1, y + 1)
-        let dx = 0.5 * (rt - l), dy = 0.5 * (b - t)
-        let dxx = rt - 2 * c + l, dyy = b - 2 * c + t
-        let dxy = 0.25 * (br - bl - tr + tl)
-        let det = dxx * dyy - dxy * dxy
-        guard dxx < 0, det > 1e-12 else { return nil }
-        let ox = -(dyy * dx - dxy * dy) / det
-        let oy = -(dxx * dy - dxy * dx) / det
-        return (min(max(ox, -0.5), 0.5), min(max(oy, -0.5), 0.5))
     }
 
     /// Flip-test merge: heatmaps of the mirrored input, mirrored back and with left/right channels swapped
