@@ -81,6 +81,10 @@ public struct PersonBoxes: Sendable {
     public init(byImage: [Int: [PersonBox]] = [:]) { self.byImage = byImage }
 
     /// Keeps category `category` with score ≥ `minScore` (mmpose's demo uses 0.3), best first.
+    ///
+    /// The file's numbers are taken as mmpose takes a detector's boxes, in its pixel-index frame (pixel centre
+    /// at an integer), and moved half a pixel into our continuous frame, so the crop is the official one and
+    /// `ResultFiles.cocoResult` writes mmpose's numbers back (see `TopDownCrop`).
     public static func read(path: String, minScore: Float = 0.3, category: Int = 1) throws -> PersonBoxes {
         let detections: [COCODetection]
         do { detections = try COCODetections.read(path: path) } catch {
@@ -88,7 +92,9 @@ public struct PersonBoxes: Sendable {
         }
         var out: [Int: [PersonBox]] = [:]
         for d in detections where d.categoryID == category && d.box.score >= minScore && d.box.w >= 1 && d.box.h >= 1 {
-            out[d.imageID, default: []].append(d.box)
+            var box = d.box
+            box.x += 0.5; box.y += 0.5
+            out[d.imageID, default: []].append(box)
         }
         for k in out.keys { out[k]?.sort { $0.score > $1.score } }
         return PersonBoxes(byImage: out)

@@ -7,7 +7,7 @@ import Training
 ///
 /// | file | content |
 /// |---|---|
-/// | `.keypoints.json` | COCO keypoint results (image_id, category_id 1, keypoints x y score, score) |
+/// | `.keypoints.json` | COCO keypoint results (image_id, category_id 1, keypoints x y score, score), in mmpose's pixel-index frame |
 /// | `.pose.png` | boxes and skeletons over the photo (keypoints scoring at least `keypointMinScore`) |
 /// | `.seg.png` | class ids (8-bit gray, Sapiens-28 ids) |
 /// | `.seg_vis.png` | palette colours blended over the photo |
@@ -89,9 +89,18 @@ public enum ResultFiles {
         try jsonBytes(people.map { cocoResult($0, imageID: imageID) })
     }
 
+    /// Coordinates are written in mmpose's pixel-index frame (pixel centre at an integer), half a pixel off our
+    /// continuous one, so that they are the numbers the official pipeline writes (see `TopDownCrop`). JSON has
+    /// no NaN: a keypoint a degenerate heatmap left non-finite is written as (0, 0) with score 0.
     public static func cocoResult(_ p: PersonKeypoints, imageID: Int) -> [String: Any] {
-        ["image_id": imageID, "category_id": 1, "keypoints": p.keypoints.map { (Double($0) * 1000).rounded() / 1000 },
-         "score": Double(p.score), "bbox": [p.box.x, p.box.y, p.box.w, p.box.h].map(Double.init)]
+        var values = p.keypoints.map(Double.init)
+        for j in stride(from: 0, to: values.count - 2, by: 3) {
+            if values[j].isFinite && values[j + 1].isFinite && values[j + 2].isFinite { values[j] -= 0.5; values[j + 1] -= 0.5 }
+            else { values[j] = 0; values[j + 1] = 0; values[j + 2] = 0 }
+        }
+        let keypoints = values.map { ($0 * 1000).rounded() / 1000 }
+        return ["image_id": imageID, "category_id": 1, "keypoints": keypoints,
+                "score": Double(p.score), "bbox": [Double(p.box.x) - 0.5, Double(p.box.y) - 0.5, Double(p.box.w), Double(p.box.h)]]
     }
 
     static func jsonBytes(_ object: Any) throws -> [UInt8] {

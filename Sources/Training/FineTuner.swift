@@ -119,7 +119,6 @@ public final class FineTuner {
         var o = TaskEvaluator.Options()
         o.limit = recipe.eval.images
         o.flipTest = recipe.eval.flip_test
-        o.heatmapSigma = Float(recipe.data.heatmap_sigma)
         o.boxPadding = recipe.data.box_padding
         o.visualizationDir = visualizationDir
         o.visualizations = recipe.eval.visualizations

@@ -39,7 +39,6 @@ public enum TaskEvaluator {
     public struct Options {
         public var limit = 0
         public var flipTest = true
-        public var heatmapSigma: Float = 2
         public var boxPadding = 1.25
         /// Where to write prediction PNGs (ground truth | prediction), and how many.
         public var visualizationDir: String?
@@ -53,7 +52,6 @@ public enum TaskEvaluator {
         guard n > 0 else { throw DataError.invalidArgument("the evaluation set is empty") }
         let predictor = TaskPredictor(model: model)
         predictor.flipTest = options.flipTest
-        predictor.heatmapSigma = options.heatmapSigma
         predictor.boxPadding = options.boxPadding
         let task = model.config.task
         var seg = SegmentationEvaluator(classCount: model.config.head.outChannels)

@@ -13,16 +13,8 @@ public struct DensePrediction: Sendable {
     public var values: [Float]
 }
 
-/// One person's keypoints in original image coordinates.
-public struct PersonKeypoints: Sendable, Equatable {
-    /// K × (x, y, score).
-    public var keypoints: [Float]
-    public var score: Float
-    public var box: PersonBox
-}
-
-/// Runs a task model on images of any size: letterboxed (dense tasks) or top-down cropped (pose) to the
-/// model's input, in batches, with results mapped back to the original pixels.
+/// Runs a task model on images of any size: letterboxed (dense tasks) or top-down cropped (pose, in
+/// PosePredictor.swift) to the model's input, in batches, with results mapped back to the original pixels.
 public final class TaskPredictor {
     public let model: TaskModel
     public var normalization = Normalization.imagenet
@@ -31,8 +23,6 @@ public final class TaskPredictor {
     public var batchSize = 8
     /// Pose: box padding (as in training).
     public var boxPadding = 1.25
-    /// Pose: the training heatmaps' Gaussian sigma (sets DARK's smoothing when decoding).
-    public var heatmapSigma: Float = 2
     public let flipIndex: [Int]
 
     public init(model: TaskModel, flipIndex: [Int]? = nil) {
@@ -90,37 +80,6 @@ public final class TaskPredictor {
                 }
                 return DensePrediction(task: task, width: img.width, height: img.height, classes: [], values: hwc)
             }
-        }
-    }
-
-    /// Keypoints of each person box (top-down); with no boxes, the whole image is one person.
-    public func pose(_ image: Image, boxes: [PersonBox]) -> [PersonKeypoints] {
-        precondition(model.config.task == .pose, "pose(_:boxes:) needs a pose model")
-        let rgb = image.channels == 3 ? image : image.toRGB()
-        let people = boxes.isEmpty ? [PersonBox(x: 0, y: 0, w: Float(image.width), h: Float(image.height), score: 1)] : boxes
-        let maps = people.map { Affine2D.topDown(box: $0, toWidth: inputWidth, toHeight: inputHeight, padding: boxPadding) }
-        let crops = maps.map { rgb.warped(by: $0, width: inputWidth, height: inputHeight, interpolation: .bilinear, fill: 0) }
-        let k = model.config.head.outChannels
-        let (hh, hw) = model.config.targetSize
-        var heatmaps = forward(crops)
-        if flipTest {
-            let mirrored = forward(crops.map { $0.flippedHorizontally() })
-            heatmaps = zip(heatmaps, mirrored).map { UDPHeatmap.mergeFlipped($0, $1, count: k, width: hw, height: hh, flipIndex: flipIndex) }
-        }
-        let codec = UDPHeatmap(inputWidth: inputWidth, inputHeight: inputHeight, heatmapWidth: hw, heatmapHeight: hh, sigma: heatmapSigma)
-        return zip(zip(people, maps), heatmaps).map { pair, hm in
-            let (box, map) = pair
-            let inv = map.inverse ?? .identity
-            var kp: [Float] = []
-            var scores: [Float] = []
-            for p in codec.decode(hm, count: k) {
-                let (x, y) = inv.apply(Double(p.x), Double(p.y))
-                kp += [Float(x), Float(y), p.score]
-                scores.append(p.score)
-            }
-            let confident = scores.filter { $0 > 0.2 }
-            let score = (confident.isEmpty ? 0 : confident.reduce(0, +) / Float(confident.count)) * box.score
-            return PersonKeypoints(keypoints: kp, score: score, box: box)
         }
     }
 

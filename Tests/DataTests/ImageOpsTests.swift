@@ -49,12 +49,16 @@ final class ImageOpsTests: XCTestCase {
         let centre = m.apply(13, 9)
         XCTAssertEqual(centre.x, 20, accuracy: 1e-9)
         XCTAssertEqual(centre.y, 20, accuracy: 1e-9)
-        // Top-down: the box centre lands in the middle and the person keeps its aspect ratio.
+        // Top-down (UDP): the box centre lands in the middle, and the padded box's edges on the centres of the
+        // first and last output pixels (so x and y scales differ by (192 − 1)/192 against (256 − 1)/256).
         let td = Affine2D.topDown(box: PersonBox(x: 100, y: 50, w: 60, h: 200), toWidth: 192, toHeight: 256)
         let c = td.apply(130, 150)
         XCTAssertEqual(c.x, 96, accuracy: 1e-9)
         XCTAssertEqual(c.y, 128, accuracy: 1e-9)
-        XCTAssertEqual(td.a, td.d, accuracy: 1e-12)
+        let top = td.apply(130, 150 - 200 * 1.25 / 2), bottom = td.apply(130, 150 + 200 * 1.25 / 2)
+        XCTAssertEqual(top.y, 0.5, accuracy: 1e-9)
+        XCTAssertEqual(bottom.y, 255.5, accuracy: 1e-9)
+        XCTAssertEqual(td.a / td.d, (191.0 / 192) / (255.0 / 256), accuracy: 1e-12)
     }
 
     func testWarpIdentityAndTranslation() {

@@ -51,14 +51,18 @@ public struct Affine2D: Sendable, Equatable {
         return translation(Double(outW) / 2, Double(outH) / 2).after(fit).after(rotation(degrees: rotationDegrees)).after(centre)
     }
 
-    /// The top-down pose crop: the person box grown by `padding` and widened or heightened to the output's
-    /// aspect ratio (so the person is not distorted), then mapped onto outW x outH.
+    /// The top-down pose crop with mmpose's unbiased (UDP) geometry, as the official Sapiens pose configs train
+    /// and test with (`TopdownAffine(use_udp=True)`): the person box grown by `padding` and widened or heightened
+    /// to the output's aspect ratio, its centre on the output's centre, and its edges on the centres of the
+    /// output's first and last pixels, i.e. scaled by (out − 1) / box rather than out / box. Inference crops with
+    /// the same geometry (`TopDownCrop`), so our models see at test time what they were trained on.
     public static func topDown(box: PersonBox, toWidth outW: Int, toHeight outH: Int, padding: Double = 1.25,
                                rotationDegrees: Double = 0) -> Affine2D {
         var w = Double(box.w) * padding, h = Double(box.h) * padding
         let aspect = Double(outW) / Double(outH)
         if w > h * aspect { h = w / aspect } else { w = h * aspect }
         let cx = Double(box.x) + Double(box.w) / 2, cy = Double(box.y) + Double(box.h) / 2
-        return crop(x: cx - w / 2, y: cy - h / 2, width: w, height: h, toWidth: outW, toHeight: outH, rotationDegrees: rotationDegrees)
+        let fit = scale(Double(max(outW - 1, 1)) / max(w, 1e-9), Double(max(outH - 1, 1)) / max(h, 1e-9))
+        return translation(Double(outW) / 2, Double(outH) / 2).after(fit).after(rotation(degrees: rotationDegrees)).after(translation(-cx, -cy))
     }
 }

@@ -67,14 +67,18 @@ public enum Visualize {
         for p in 0..<(keypoints.count / (3 * k)) {
             let c = personColours[p % personColours.count]
             func at(_ j: Int) -> (Float, Float, Float) { let o = (p * k + j) * 3; return (keypoints[o], keypoints[o + 1], keypoints[o + 2]) }
+            // A degenerate heatmap can decode to a non-finite or far-off point; such points are not drawn.
+            func drawable(_ u: (Float, Float, Float)) -> Bool {
+                u.2 >= minScore && u.0.isFinite && u.1.isFinite && abs(u.0) < 1e6 && abs(u.1) < 1e6
+            }
             for (a, b) in skeleton where a < k && b < k {
                 let u = at(a), v = at(b)
-                guard u.2 >= minScore, v.2 >= minScore else { continue }
+                guard drawable(u), drawable(v) else { continue }
                 Draw.line(&rgb.pixels, w, h, u.0, u.1, v.0, v.1, c, thickness: thick)
             }
             for j in 0..<k {
                 let u = at(j)
-                guard u.2 >= minScore else { continue }
+                guard drawable(u) else { continue }
                 Draw.dot(&rgb.pixels, w, h, u.0, u.1, radius: thick + 1, (255, 255, 255))
             }
         }
