@@ -29,7 +29,11 @@ warning (e.g. an mmpretrain "neck.*" MAE decoder, "pre_norm", "data_preprocessor
 
 Floating-point tensors are written as --dtype (default f32); integer/bool tensors keep their
 type. Tensors are contiguous, little-endian, and the file's __metadata__ is
-{"format": "pt", "source": <input file name>}.
+{"format": "pt", "source": <input file name>}, plus "mmengine_cfg": <config text> when the checkpoint
+has an mmengine meta["cfg"] string (Sapiens task checkpoints do).
+
+The Swift command `sapiens convert INPUT.pth OUTPUT.safetensors` does the same without Python (and also
+reads TorchScript archives); this script is the fallback, e.g. for legacy (non-zip) files.
 
 Memory: the input is opened with torch.load(mmap=True) when it is a zip-format checkpoint
 (torch >= 1.6 default), and the output is written tensor by tensor (header first, then each
@@ -204,7 +208,11 @@ def convert(inp, out, style="auto", dtype="f32", unsafe=False, quiet=False):
         style = detect(keys)
     plan, unknown = rename(keys, style)
     items = [(new, sd[old], out_dtype(sd[old], DTYPES[dtype])) for old, new in plan]
-    size = write_safetensors(out, items, {"format": "pt", "source": Path(inp).name})
+    metadata = {"format": "pt", "source": Path(inp).name}
+    meta = obj.get("meta") if isinstance(obj, dict) else None
+    if isinstance(meta, dict) and isinstance(meta.get("cfg"), str):
+        metadata["mmengine_cfg"] = meta["cfg"]
+    size = write_safetensors(out, items, metadata)
     renamed = sum(1 for old, new in plan if old != new)
     heads = sum(1 for _, new in plan if new.startswith(HEAD_PREFIXES))
     if not quiet:

@@ -28,8 +28,13 @@ public enum CheckpointNames {
     /// Loads a backbone from a safetensors file in either naming, into `vit`. The position table is
     /// resized bicubically when the file's grid differs (e.g. 64×64 pretraining → 64×48 fine-tuning),
     /// dropping its cls row when `vit` has none. Decoder and head tensors in the file are ignored.
+    /// The file may also be an official PyTorch checkpoint (`.pth`), read without Python (`CheckpointFile`).
     public static func loadBackbone(_ vit: ViT, path: String) throws {
-        let file = try SafeTensors.load(path: path)
+        try loadBackbone(vit, file: try CheckpointFile.load(path: path), path: path)
+    }
+
+    /// As `loadBackbone(_:path:)`, from a file already in memory.
+    public static func loadBackbone(_ vit: ViT, file: SafeTensors, path: String) throws {
         var tensors: [String: Tensor] = [:]
         let wanted = Set(vit.namedParameters().map(\.0))
         for name in file.names {

@@ -45,7 +45,7 @@ public struct SafeTensors {
     }
 
     public var metadata: [String: String] = [:]
-    public private(set) var entries: [String: Entry] = [:]
+    public internal(set) var entries: [String: Entry] = [:]
     /// Where this was read from (for error messages); "<memory>" for new files.
     public var path: String = "<memory>"
 

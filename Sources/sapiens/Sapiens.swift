@@ -7,7 +7,7 @@ struct Sapiens: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sapiens",
         abstract: "Human-centric vision foundation models in Swift: curate, pretrain, fine-tune, evaluate, infer.",
-        subcommands: [SynthCommand.self, CurateCommand.self, PretrainCommand.self, FinetuneCommand.self, EvaluateCommand.self, InferCommand.self, TryonCommand.self, CheckParity.self, Bench.self, BenchMPI.self])
+        subcommands: [SynthCommand.self, CurateCommand.self, PretrainCommand.self, FinetuneCommand.self, EvaluateCommand.self, InferCommand.self, TryonCommand.self, ConvertCommand.self, CheckParity.self, Bench.self, BenchMPI.self])
 }
 
 /// Prints a user-facing error (which names the file and the problem) and exits non-zero. Under mpirun the
