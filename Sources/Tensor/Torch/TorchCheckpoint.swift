@@ -29,6 +29,9 @@ public struct TorchCheckpoint {
         self.archive = archive
         let pickles = archive.entries.map(\.name).filter { $0 == "data.pkl" || ($0.hasSuffix("/data.pkl") && $0.filter { $0 == "/" }.count == 1) }
         guard pickles.count == 1, let pkl = pickles.first else {
+            if archive.entries.contains(where: { $0.name.hasSuffix("serialized_exported_program.json") || $0.name.hasSuffix("archive_format") }) {
+                throw TorchFileError.unsupported(path: path, reason: "a torch.export ExportedProgram (.pt2, e.g. the sapiens-lite bfloat16 files) is not read; use the TorchScript (*_torchscript.pt2) or the original .pth of the same model")
+            }
             throw TorchFileError.malformed(path: path, reason: pickles.isEmpty
                 ? "a zip file without <name>/data.pkl: not a torch.save or torch.jit.save archive"
                 : "\(pickles.count) data.pkl entries (\(pickles.prefix(3).joined(separator: ", ")))")
@@ -100,6 +103,13 @@ public struct TorchCheckpoint {
             guard args.count >= 3, case .global(let f) = g.nodes[args[0]], case .global(let type) = g.nodes[args[1]],
                   ["torch.Tensor", "torch.nn.parameter.Parameter"].contains(type), let inner = g.tuple(args[2]) else { return nil }
             return try rebuild(&g, f, inner, path: path)
+        case "torch.jit._pickle.build_intlist", "torch.jit._pickle.build_floatlist", "torch.jit._pickle.build_boollist",
+             "torch.jit._pickle.build_doublelist", "torch.jit._pickle.build_tensorlist":
+            // TorchScript's typed lists (e.g. a conv's `_reversed_padding_repeated_twice`): the list itself.
+            return args.first.flatMap { g.tuple($0) }.map { .tuple($0) }
+        case "torch.jit._pickle.restore_type_tag":
+            // (value, type string): the value.
+            return args.first.map { g.nodes[$0] }
         case "torch.Size":
             return args.first.flatMap { g.tuple($0) }.map { .tuple($0) }
         case "torch.device":
