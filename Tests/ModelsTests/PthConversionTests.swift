@@ -80,7 +80,9 @@ final class PthConversionTests: XCTestCase {
         XCTAssertEqual(PthConversion.detect(["patch_embed.projection.weight"]), .sapiens)
         let keys = ["module.backbone.layers.12.ffn.layers.0.0.weight", "module.backbone.ln1.bias", "module.head.final_layer.weight",
                     "module.backbone.pre_norm.weight", "module.backbone.layers.0.attn.qkv.bias"]
-        let (plan, unknown) = try PthConversion.rename(keys, naming: .auto)
+        // As in convert_pth.py, auto-detection looks at the keys as they are (a "module." prefix hides
+        // the Sapiens names), so DDP-prefixed Sapiens keys need --from sapiens.
+        let (plan, unknown) = try PthConversion.rename(keys, naming: .sapiens)
         XCTAssertEqual(plan.map(\.new), ["blocks.12.mlp.fc1.weight", "norm.bias", "head.final_layer.weight",
                                          "backbone.pre_norm.weight", "blocks.0.attn.qkv.bias"])
         XCTAssertEqual(unknown, ["module.backbone.pre_norm.weight"])
