@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import NN
 import Tensor
 import XCTest
 
@@ -72,6 +73,20 @@ final class PthConversionTests: XCTestCase {
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: out))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), [], "no temporary file left")
+    }
+
+    /// `finetune --init official.pth`: a backbone loads straight from the .pth, with the values torch wrote.
+    func testBackboneLoadsFromAPthDirectly() throws {
+        XCTAssertTrue(CheckpointFile.isTorchCheckpoint(fixture("sapiens_pose.pth")))
+        XCTAssertFalse(CheckpointFile.isTorchCheckpoint(fixture("sapiens_pose.expected.safetensors")))
+        let vit = ViT(ViTConfig(width: 16, depth: 2, heads: 2, patchSize: 4, imageHeight: 16, imageWidth: 12, clsToken: false), rng: RNG(seed: 1))
+        try CheckpointNames.loadBackbone(vit, path: fixture("sapiens_pose.pth"))
+        let want = try SafeTensors.load(path: fixture("sapiens_pose.expected.safetensors"))
+        let params = Dictionary(uniqueKeysWithValues: vit.namedParameters())
+        XCTAssertEqual(params["blocks.1.mlp.fc2.weight"]?.toArray(), try want.tensor("backbone.layers.1.ffn.layers.1.weight").toArray())
+        XCTAssertEqual(params["norm.bias"]?.toArray(), try want.tensor("backbone.ln1.bias").toArray())
+        XCTAssertEqual(params["pos_embed"]?.toArray(), try want.tensor("backbone.pos_embed").toArray())
+        XCTAssertThrowsError(try CheckpointNames.loadBackbone(vit, path: fixture("hostile_top.pth")))
     }
 
     func testRenameRulesMatchConvertPth() throws {
