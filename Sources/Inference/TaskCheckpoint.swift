@@ -5,19 +5,26 @@ import NN
 import Tensor
 
 /// Opens a task checkpoint for inference: either one of ours (its configuration is in the safetensors
-/// metadata) or an official Sapiens checkpoint converted by `scripts/convert_pth.py`, which has no
-/// metadata, so its configuration is read off the tensor shapes.
+/// metadata) or an official Sapiens checkpoint converted from its .pth, which has none of our metadata:
+/// its configuration is read off the tensor shapes, and what shapes cannot tell (patch padding, input
+/// size) from its own config text, the table of released checkpoints, or the options (`OfficialConfig`).
+/// Official checkpoints get the official demo's preprocessing (`InputPreprocessing.sapiensDemo`).
 public enum TaskCheckpoint {
     /// What shapes cannot tell: the number of attention heads (from the width when it is a known preset),
-    /// the input size (from the position table when it is Sapiens' 64×48 grid or square) and, for a
-    /// dense head, the task when the output channel count is ambiguous.
+    /// the input size (from the position table when it is Sapiens' 64×48 grid or square), for a dense
+    /// head the task when the output channel count is ambiguous, and the patch padding when neither the
+    /// checkpoint nor its name says it. `resize` replaces the checkpoint's own preprocessing choice.
     public struct Overrides: Sendable {
         public var task: VisionTask?
         public var heads: Int?
         public var inputHeight: Int?
         public var inputWidth: Int?
-        public init(task: VisionTask? = nil, heads: Int? = nil, inputHeight: Int? = nil, inputWidth: Int? = nil) {
+        public var patchPadding: Int?
+        public var resize: InputPreprocessing.Resize?
+        public init(task: VisionTask? = nil, heads: Int? = nil, inputHeight: Int? = nil, inputWidth: Int? = nil,
+                    patchPadding: Int? = nil, resize: InputPreprocessing.Resize? = nil) {
             self.task = task; self.heads = heads; self.inputHeight = inputHeight; self.inputWidth = inputWidth
+            self.patchPadding = patchPadding; self.resize = resize
         }
     }
 
@@ -32,10 +39,11 @@ public enum TaskCheckpoint {
         let st = try SafeTensors.load(path: file)
         if let json = st.metadata[TaskModel.metadataKey] {
             // The file is already in memory (a Sapiens-scale one is gigabytes), so it is not read again.
-            let config: TaskModelConfig
+            var config: TaskModelConfig
             do { config = try JSONDecoder().decode(TaskModelConfig.self, from: Data(json.utf8)) } catch {
                 throw InferenceError.checkpoint(path: file, problem: "its '\(TaskModel.metadataKey)' metadata is not a valid configuration: \(error)")
             }
+            if let r = overrides.resize { config.preprocessing.resize = r }
             if let t = overrides.task, t != config.task {
                 throw InferenceError.checkpoint(path: file, problem: "is a \(config.task.rawValue) checkpoint, not \(t.rawValue)")
             }
@@ -67,7 +75,11 @@ public enum TaskCheckpoint {
         guard let patch = shape("patch_embed.proj.weight") ?? shape("patch_embed.projection.weight"), patch.count == 4 else {
             throw fail("no patch_embed weight: not a ViT task checkpoint (convert official .pth files with scripts/convert_pth.py)")
         }
+        let official = try OfficialConfig.resolve(metadata: st.metadata, path: path, explicitPadding: overrides.patchPadding)
         let width = patch[0], patchSize = patch[2]
+        if let w = official.width, w != width {
+            throw fail("its config's arch is \(w) wide but its patch embedding is \(width) wide (\(official.origin))")
+        }
         let blockIndex = Set(st.names.compactMap { name -> Int? in
             let n = name.hasPrefix("backbone.") ? String(name.dropFirst("backbone.".count)) : name
             for prefix in ["blocks.", "layers."] where n.hasPrefix(prefix) {
@@ -77,13 +89,13 @@ public enum TaskCheckpoint {
         })
         let depth = blockIndex.count
         guard depth > 0, blockIndex == Set(0..<depth) else { throw fail("its transformer blocks are not numbered 0..<\(depth)") }
-        guard let heads = overrides.heads ?? headsByWidth[width] else {
+        guard let heads = overrides.heads ?? official.heads ?? headsByWidth[width] else {
             throw fail("width \(width) is not a known preset, so the number of attention heads is unknown (pass --heads)")
         }
         let fc1 = shape("blocks.0.mlp.fc1.weight") ?? shape("layers.0.ffn.layers.0.0.weight")
         let mlpRatio = fc1.map { $0[0] / max(width, 1) } ?? 4
 
-        var (h, w) = (overrides.inputHeight ?? 0, overrides.inputWidth ?? 0)
+        var (h, w) = (overrides.inputHeight ?? official.imageHeight ?? 0, overrides.inputWidth ?? official.imageWidth ?? 0)
         if h == 0 || w == 0 {
             let rows = shape("pos_embed")?[1] ?? 0
             let noCls = rows - (st.contains("cls_token") || st.contains("backbone.cls_token") ? 1 : 0)
@@ -132,10 +144,13 @@ public enum TaskCheckpoint {
         default: break
         }
         let backbone = ViTConfig(width: width, depth: depth, heads: heads, patchSize: patchSize, imageHeight: h, imageWidth: w,
-                                 mlpRatio: mlpRatio, clsToken: false)
+                                 mlpRatio: mlpRatio, clsToken: false, layerNormEps: official.layerNormEps ?? 1e-6,
+                                 patchPadding: official.patchPadding)
+        var preprocessing = task == .pose ? InputPreprocessing.sapiensPose : InputPreprocessing.sapiensDemo
+        if let r = overrides.resize { preprocessing.resize = r }
         let config = TaskModelConfig(task: task, backbone: backbone,
                                      head: HeadConfig(deconvChannels: deconvs, convChannels: convs, outChannels: out),
-                                     labels: labels, labelNames: names)
+                                     labels: labels, labelNames: names, preprocessing: preprocessing, origin: official.origin)
         do { try config.validate() } catch { throw fail("the configuration read from its shapes is invalid: \(error)") }
         return config
     }

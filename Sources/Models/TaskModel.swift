@@ -22,8 +22,8 @@ public enum VisionTask: String, Codable, CaseIterable, Sendable {
     public var finalLayerName: String { self == .pose ? "final_layer" : "conv_seg" }
 }
 
-/// Everything needed to rebuild a fine-tuned model: the backbone, the head, and what its outputs mean.
-/// Stored as JSON in the checkpoint's safetensors metadata (`task_model`).
+/// Everything needed to rebuild a fine-tuned model: the backbone, the head, what its outputs mean, and how
+/// images are brought to its input. Stored as JSON in the checkpoint's safetensors metadata (`task_model`).
 public struct TaskModelConfig: Codable, Equatable, Sendable {
     public var task: VisionTask
     /// No cls token; the input is imageHeight × imageWidth.
@@ -33,11 +33,32 @@ public struct TaskModelConfig: Codable, Equatable, Sendable {
     public var labels: String
     /// Class or keypoint names, in output-channel order.
     public var labelNames: [String]
+    /// How the model was trained to see images: ours letterboxed with ImageNet statistics, official
+    /// Sapiens checkpoints stretched with the demo's. Checkpoints written before this field existed are ours.
+    public var preprocessing: InputPreprocessing
+    /// Where the settings shapes cannot tell came from, for official checkpoints (e.g. "official checkpoint
+    /// table: sapiens_1b_normal_render_people_epoch_115.pth"); empty for our own.
+    public var origin: String
 
-    public init(task: VisionTask, backbone: ViTConfig, head: HeadConfig, labels: String = "", labelNames: [String] = []) {
+    public init(task: VisionTask, backbone: ViTConfig, head: HeadConfig, labels: String = "", labelNames: [String] = [],
+                preprocessing: InputPreprocessing = .ours, origin: String = "") {
         var b = backbone
         b.clsToken = false
         self.task = task; self.backbone = b; self.head = head; self.labels = labels; self.labelNames = labelNames
+        self.preprocessing = preprocessing; self.origin = origin
+    }
+
+    enum CodingKeys: String, CodingKey { case task, backbone, head, labels, labelNames, preprocessing, origin }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        task = try c.decode(VisionTask.self, forKey: .task)
+        backbone = try c.decode(ViTConfig.self, forKey: .backbone)
+        head = try c.decode(HeadConfig.self, forKey: .head)
+        labels = try c.decodeIfPresent(String.self, forKey: .labels) ?? ""
+        labelNames = try c.decodeIfPresent([String].self, forKey: .labelNames) ?? []
+        preprocessing = try c.decodeIfPresent(InputPreprocessing.self, forKey: .preprocessing) ?? .ours
+        origin = try c.decodeIfPresent(String.self, forKey: .origin) ?? ""
     }
 
     /// Height and width of the head's raw output for an imageHeight × imageWidth input.
@@ -53,9 +74,14 @@ public struct TaskModelConfig: Codable, Equatable, Sendable {
 
     public func validate() throws {
         let b = backbone
-        guard b.imageHeight % b.patchSize == 0, b.imageWidth % b.patchSize == 0 else {
+        guard b.patchSize > 0, b.patchPadding >= 0, b.patchPadding < b.patchSize else {
+            throw ModelConfigError.invalid("patch padding \(b.patchPadding) must be at least 0 and less than the patch size \(b.patchSize)")
+        }
+        // Unpadded patches are cut by reshaping, so they must tile the input; padded ones go through the conv.
+        guard b.patchPadding > 0 || (b.imageHeight % b.patchSize == 0 && b.imageWidth % b.patchSize == 0), b.gridHeight > 0, b.gridWidth > 0 else {
             throw ModelConfigError.invalid("input \(b.imageHeight)x\(b.imageWidth) is not a multiple of patch \(b.patchSize)")
         }
+        try preprocessing.validate()
         guard b.width % b.heads == 0 else { throw ModelConfigError.invalid("width \(b.width) is not divisible by \(b.heads) heads") }
         guard head.outChannels > 0 else { throw ModelConfigError.invalid("the head needs at least one output channel") }
         switch task {
@@ -101,7 +127,7 @@ public final class TaskModel: Module {
 
     /// The head's raw output: (N, out, h, w) at the head's resolution.
     public func callAsFunction(_ imgs: Tensor) -> Tensor {
-        head(backbone.featureMap(backbone(imgs)))
+        head(backbone.featureMap(backbone(imgs), grid: backbone.patchEmbed.grid(height: imgs.shape[2], width: imgs.shape[3])))
     }
 
     /// What losses and predictions use, at `config.targetSize`: pose heatmaps (N, K, H/4, W/4), seg logits
@@ -120,7 +146,8 @@ public final class TaskModel: Module {
         let unique = Array(Set(wanted.filter { (0..<depth).contains($0) })).sorted()
         let (out, feats) = backbone.transformer(backbone.embed(imgs), featureBlocks: unique)
         let byIndex = Dictionary(uniqueKeysWithValues: zip(unique, feats))
-        return (backbone.featureMap(out), wanted.compactMap { byIndex[$0] }.map { backbone.featureMap($0) })
+        let grid = backbone.patchEmbed.grid(height: imgs.shape[2], width: imgs.shape[3])
+        return (backbone.featureMap(out, grid: grid), wanted.compactMap { byIndex[$0] }.map { backbone.featureMap($0, grid: grid) })
     }
 
     // MARK: checkpoints

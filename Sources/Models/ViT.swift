@@ -1,20 +1,36 @@
 import NN
 import Tensor
 
-/// Conv2d(3, D, kernel = stride = p) as unfold + GEMM; the weight keeps the conv's (D, 3, p, p) shape.
+/// Conv2d(3, D, kernel = stride = p, padding = pad); the weight keeps the conv's (D, 3, p, p) shape.
+/// Without padding it is unfold + one GEMM; with padding (Sapiens' `patch_cfg=dict(padding=2)`) the image,
+/// already normalised, is zero-padded on every side as torch's Conv2d does, and the last rows and columns
+/// the stride does not reach are left out, as there.
 public final class PatchEmbed: Module {
     public let proj: Conv2d
     public let patch: Int
-    public init(patch: Int, width: Int, channels: Int = 3, rng: RNG) {
+    public let padding: Int
+    public init(patch: Int, width: Int, channels: Int = 3, padding: Int = 0, rng: RNG) {
         self.patch = patch
-        proj = Conv2d(channels, width, kernel: patch, stride: patch, rng: rng)
+        self.padding = padding
+        proj = Conv2d(channels, width, kernel: patch, stride: patch, padding: padding, rng: rng)
         // MAE initialises the projection like a Linear over its (D, C·p·p) view.
         Init.xavierUniform(proj.weight, rng: rng)
     }
     public var children: [(String, Module)] { [("proj", proj)] }
+
+    /// Token grid of an h × w input.
+    public func grid(height h: Int, width w: Int) -> (h: Int, w: Int) {
+        (ViTConfig.grid(h, patch: patch, padding: padding), ViTConfig.grid(w, patch: patch, padding: padding))
+    }
+
+    /// (N, C, H, W) → (N, gh·gw, D), tokens row-major over the grid.
     public func callAsFunction(_ imgs: Tensor) -> Tensor {
         let d = proj.weight.shape[0]
-        return Patches.unfold(imgs, patch: patch).linear(proj.weight.reshaped([d, -1]), proj.bias)
+        if padding == 0 {
+            return Patches.unfold(imgs, patch: patch).linear(proj.weight.reshaped([d, -1]), proj.bias)
+        }
+        let y = proj(imgs)   // (N, D, gh, gw)
+        return y.reshaped([y.shape[0], d, y.shape[2] * y.shape[3]]).permuted([0, 2, 1])
     }
 }
 
@@ -31,7 +47,7 @@ public final class ViT: Module {
     public init(_ config: ViTConfig, learnablePosition: Bool = false, rng: RNG) {
         self.config = config
         let d = config.width
-        patchEmbed = PatchEmbed(patch: config.patchSize, width: d, rng: rng)
+        patchEmbed = PatchEmbed(patch: config.patchSize, width: d, padding: config.patchPadding, rng: rng)
         clsToken = config.clsToken ? parameter([1, 1, d]) : nil
         if let c = clsToken { Init.normal(c, std: 0.02, rng: rng) }
         posEmbed = PositionEmbedding.sinCos2D(gridHeight: config.gridHeight, gridWidth: config.gridWidth, dim: d, clsToken: config.clsToken)
@@ -49,8 +65,20 @@ public final class ViT: Module {
 
     /// Patch tokens with their position added (no cls), (N, L, D).
     public func embed(_ imgs: Tensor) -> Tensor {
+        let g = patchEmbed.grid(height: imgs.shape[2], width: imgs.shape[3])
+        return patchEmbed(imgs) + positions(gridHeight: g.h, gridWidth: g.w)
+    }
+
+    /// The patch rows of the position table for a gh × gw token grid. On the config's own grid that is the
+    /// table itself; on another (an input of another size) mmpretrain's `resize_pos_embed`: the table is
+    /// resized bicubically, align_corners false, every forward pass (gradients flow back through it).
+    public func positions(gridHeight gh: Int, gridWidth gw: Int) -> Tensor {
         let off = clsToken == nil ? 0 : 1
-        return patchEmbed(imgs) + posEmbed.slice(axis: 1, start: off, length: config.numPatches)
+        let table = posEmbed.slice(axis: 1, start: off, length: config.numPatches)
+        if gh == config.gridHeight && gw == config.gridWidth { return table }
+        let d = config.width
+        return table.reshaped([1, config.gridHeight, config.gridWidth, d]).permuted([0, 3, 1, 2])
+            .resized(height: gh, width: gw, mode: .bicubic).permuted([0, 2, 3, 1]).reshaped([1, gh * gw, d])
     }
 
     /// Prepends cls_token + its position row, when the model has one.
@@ -76,9 +104,11 @@ public final class ViT: Module {
     public func callAsFunction(_ imgs: Tensor) -> Tensor { transformer(prependCls(embed(imgs))).0 }
 
     /// Patch tokens as a feature map (N, D, gh, gw), dropping the cls token: what dense heads consume.
-    public func featureMap(_ tokens: Tensor) -> Tensor {
+    /// `grid` is the token grid when the input was not the config's size.
+    public func featureMap(_ tokens: Tensor, grid: (h: Int, w: Int)? = nil) -> Tensor {
         let n = tokens.shape[0], d = config.width
-        let patches = clsToken == nil ? tokens : tokens.slice(axis: 1, start: 1, length: config.numPatches)
-        return patches.reshaped([n, config.gridHeight, config.gridWidth, d]).permuted([0, 3, 1, 2])
+        let (gh, gw) = grid ?? (config.gridHeight, config.gridWidth)
+        let patches = clsToken == nil ? tokens : tokens.slice(axis: 1, start: 1, length: gh * gw)
+        return patches.reshaped([n, gh, gw, d]).permuted([0, 3, 1, 2])
     }
 }

@@ -15,6 +15,9 @@ public struct FineTuneRecipe: Codable, Equatable {
         public var image_height = 128
         public var image_width = 96
         public var patch_size = 16
+        /// Zero padding of the patch convolution (Sapiens' pose and normal configs use 2); -1 takes the
+        /// --init checkpoint's (0 from scratch).
+        public var patch_padding = -1
         /// `sapiens`: the paper's head for the task; `custom`: head_width wide with the counts below.
         public var head = "custom"
         public var head_width = 64
@@ -138,6 +141,9 @@ public struct FineTuneRecipe: Codable, Equatable {
         guard model.image_height > 0, model.image_width > 0, model.image_height % model.patch_size == 0, model.image_width % model.patch_size == 0 else {
             throw bad("model.image_height", "height and width must be positive multiples of patch_size \(model.patch_size)")
         }
+        guard model.patch_padding >= -1, model.patch_padding < model.patch_size else {
+            throw bad("model.patch_padding", "-1 (the --init checkpoint's) or 0 to patch_size - 1")
+        }
         guard ["sapiens", "custom"].contains(model.head) else { throw bad("model.head", "sapiens or custom") }
         guard model.head_width > 0 else { throw bad("model.head_width", "must be positive") }
         if visionTask == .pose { _ = try schema(path: path) }
@@ -186,6 +192,7 @@ public struct FineTuneRecipe: Codable, Equatable {
         c.patchSize = model.patch_size
         c.imageHeight = model.image_height
         c.imageWidth = model.image_width
+        c.patchPadding = max(model.patch_padding, 0)
         c.clsToken = false
         return c
     }

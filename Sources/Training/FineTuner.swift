@@ -136,7 +136,16 @@ public final class FineTuner {
             try fm.createDirectory(atPath: outDir, withIntermediateDirectories: true)
             try AtomicFile.write(Data(recipeText.utf8), to: (outDir as NSString).appendingPathComponent("recipe.yaml"))
         }
-        let config = try recipe.modelConfig()
+        var config = try recipe.modelConfig()
+        if recipe.model.patch_padding < 0, let initFrom {
+            // The backbone keeps the patch padding it was trained with unless the recipe says otherwise
+            // (Sapiens' own pose and normal configs pad by 2 on an unpadded MAE backbone).
+            let file = TaskModel.modelFile(initFrom)
+            let s = try OfficialConfig.backbonePadding(metadata: try SafeTensors.metadata(path: file), path: file)
+            config.backbone.patchPadding = s.patchPadding
+            if s.patchPadding != 0 { logger.info("patch padding \(s.patchPadding) from \(s.origin)") }
+            try config.validate()
+        }
         let model = TaskModel(config, rng: RNG(seed: UInt64(truncatingIfNeeded: recipe.seed)))
         let named = model.namedParameters()
         let opt = AdamW(groups: layerDecayParameterGroups(named, depth: config.backbone.depth, layerDecay: recipe.optim.layer_decay,

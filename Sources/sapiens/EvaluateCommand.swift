@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Inference
 import Metrics
 import Models
 import Training
@@ -29,6 +30,9 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "COCO keypoints ground-truth JSON.") var gt: String?
     @Option(help: "COCO keypoint results JSON (image_id, category_id, keypoints, score).") var results: String?
     @Option(help: "Also write the metrics as JSON to this file.") var json: String?
+    @Option(name: .customLong("patch-padding"), help: "Converted official checkpoints whose own config and file name do not say it: zero padding of the patch convolution.")
+    var patchPadding: Int?
+    @Option(help: "letterbox or stretch (default: the checkpoint's own; stretch for official ones).") var resize: String?
 
     func run() throws {
         guard ["pose", "seg", "depth", "normal"].contains(task) else { throw ValidationError("--task must be pose, seg, depth or normal") }
@@ -43,7 +47,8 @@ struct EvaluateCommand: ParsableCommand {
             guard let checkpoint, let data else {
                 throw ValidationError("give --checkpoint C --data D, or (pose) --gt GT.json --results RESULTS.json")
             }
-            let model = try TaskModel.load(path: checkpoint)
+            let model = try loadTaskCheckpoint(checkpoint, overrides: .init(task: VisionTask(rawValue: task), patchPadding: patchPadding,
+                                                                             resize: try parseResize(resize)))
             guard model.config.task.rawValue == task else {
                 throw ValidationError("--task \(task) but \(checkpoint) is a \(model.config.task.rawValue) checkpoint")
             }

@@ -24,10 +24,13 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "Run folder (default runs/<recipe name>).") var out: String?
     @Flag(help: "Continue from the newest checkpoint in the run folder.") var resume = false
     @Option(help: "Where rendered synthetic corpora are cached.") var cache = "datasets/generated"
+    @Option(name: .customLong("patch-padding"), help: "Zero padding of the patch convolution (the recipe's model.patch_padding); default: the --init checkpoint's, which official checkpoints state in their config or name.")
+    var patchPadding: Int?
 
     func run() throws {
         if let w = BLAS.coreTypeWarning() { FileHandle.standardError.write(Data((w + "\n").utf8)) }
         do {
+            let overrides = self.overrides + (patchPadding.map { ["model.patch_padding=\($0)"] } ?? [])
             let r = try FineTuneRecipe.load(path: recipe, overrides: overrides)
             if let w = stepsBeyondScheduleWarning(steps: steps, totalSteps: r.optim.total_steps, schedule: r.lrSchedule, baseLR: r.optim.lr) {
                 FileHandle.standardError.write(Data((w + "\n").utf8))

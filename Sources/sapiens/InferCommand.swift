@@ -50,6 +50,11 @@ struct InferRun: ParsableCommand {
     @Option(help: "Converted official checkpoints without metadata: attention heads (default: from the width).") var heads: Int?
     @Option(name: .customLong("input-size"), help: "Converted official checkpoints: model input HxW (default: from the position table, 1024x768 for Sapiens).")
     var inputSize: String?
+    @Option(name: .customLong("patch-padding"), help: "Converted official checkpoints whose own config and file name do not say it: zero padding of the patch convolution (2 for Sapiens pose, normal and seg CIHP/LIP; 0 for seg Goliath and depth).")
+    var patchPadding: Int?
+    @Option(help: "letterbox or stretch: how images are brought to the model input (default: the checkpoint's; stretch, as the Sapiens demo, for official checkpoints; letterbox for ours).")
+    var resize: String?
+    @Flag(help: "Official-equivalent raw outputs: run depth and normals on the image as it is (no background guard).") var raw = false
     @Argument(help: "Images, or folders searched recursively for .jpg/.jpeg/.png.") var images: [String] = []
 
     func run() throws {
@@ -60,15 +65,15 @@ struct InferRun: ParsableCommand {
             else if let t = VisionTask(rawValue: task) { wanted = [t] }
             else { throw ValidationError("--task must be pose, seg, depth, normal or all") }
             guard !checkpoints.isEmpty else { throw ValidationError("give --checkpoint C (repeat it for --task all, one per task)") }
-            var overrides = TaskCheckpoint.Overrides(heads: heads)
+            var overrides = TaskCheckpoint.Overrides(heads: heads, patchPadding: patchPadding, resize: try parseResize(resize))
             if let inputSize { (overrides.inputHeight, overrides.inputWidth) = try parseSize(inputSize, option: "--input-size") }
             if wanted.count == 1 { overrides.task = wanted[0] }
-            let models = try checkpoints.map { try TaskCheckpoint.load(path: $0, overrides: overrides) }
+            let models = try loadTaskCheckpoints(checkpoints, overrides: overrides)
             for (m, p) in zip(models, checkpoints) where !wanted.contains(m.config.task) {
                 throw ValidationError("--task \(task) but \(p) is a \(m.config.task.rawValue) checkpoint")
             }
             let engine = try ImageInference(models: models, paths: checkpoints, flipTest: flipTest, batchSize: batchSize)
-            engine.backgroundGuard.enabled = !noBackgroundGuard
+            engine.backgroundGuard.enabled = !noBackgroundGuard && !raw
             engine.backgroundGuard.thresholds.colourTolerance = guardTolerance
             engine.backgroundGuard.thresholds.minUniformBorder = guardMinBorder
             if let backgroundFolder { engine.backgroundGuard.backgrounds = try BackgroundGuard.loadBackgrounds(folder: backgroundFolder) }
@@ -182,6 +187,30 @@ struct InferGuardStudy: ParsableCommand {
             }
         } catch { throw fail(error) }
     }
+}
+
+/// `--resize letterbox|stretch`, nil when not given.
+func parseResize(_ text: String?) throws -> InputPreprocessing.Resize? {
+    guard let text else { return nil }
+    guard let r = InputPreprocessing.Resize(rawValue: text) else { throw ValidationError("--resize \(text): expected letterbox or stretch") }
+    return r
+}
+
+/// Loads task checkpoints and says, for official ones, where the settings their weights cannot show came from.
+func loadTaskCheckpoints(_ paths: [String], overrides: TaskCheckpoint.Overrides) throws -> [TaskModel] {
+    try paths.map { try loadTaskCheckpoint($0, overrides: overrides) }
+}
+
+func loadTaskCheckpoint(_ path: String, overrides: TaskCheckpoint.Overrides) throws -> TaskModel {
+    let m = try TaskCheckpoint.load(path: path, overrides: overrides)
+    let c = m.config
+    if !c.origin.isEmpty {
+        say("\(path): official \(c.task.rawValue) checkpoint; patch padding \(c.backbone.patchPadding) (\(c.origin)); input \(c.backbone.imageHeight)x\(c.backbone.imageWidth), \(c.preprocessing.resize.rawValue)")
+    }
+    if let p = overrides.patchPadding, p != c.backbone.patchPadding {
+        say("note: --patch-padding \(p) not used for \(path): \(c.origin.isEmpty ? "its own configuration" : c.origin) gives \(c.backbone.patchPadding)")
+    }
+    return m
 }
 
 /// "HxW" for options, as a validation error naming the option.

@@ -45,6 +45,9 @@ struct TryonCommand: ParsableCommand {
     var lightness: Float?
     @Flag(name: .customLong("no-background-guard"), help: "Run depth on the image as it is.") var noBackgroundGuard = false
     @Option(name: .customLong("background-folder"), help: "Background guard: composite pictures from this folder.") var backgroundFolder: String?
+    @Option(name: .customLong("patch-padding"), help: "Converted official checkpoints whose own config and file name do not say it: zero padding of the patch convolution.")
+    var patchPadding: Int?
+    @Option(help: "letterbox or stretch (default: each checkpoint's own; stretch for official ones).") var resize: String?
 
     func run() throws {
         do {
@@ -70,9 +73,11 @@ struct TryonCommand: ParsableCommand {
             guard dilate >= 0, feather >= 0 else { throw ValidationError("--dilate and --feather must be 0 or more") }
             let classes = try GarmentMask.classes(for: garment, arms: withArms, torso: withTorso)
             let labels = try segLabels.map { try SegLabel.read(path: $0, classes: .sapiens28, expectedSize: (photo.width, photo.height)).ids }
-            let seg = try (labels == nil ? checkpointSeg : nil).map { try TaskCheckpoint.load(path: $0, overrides: .init(task: .seg)) }
-            let depth = try TaskCheckpoint.load(path: checkpointDepth, overrides: .init(task: .depth))
-            let normal = try checkpointNormal.map { try TaskCheckpoint.load(path: $0, overrides: .init(task: .normal)) }
+            let r = try parseResize(resize)
+            func over(_ t: VisionTask) -> TaskCheckpoint.Overrides { .init(task: t, patchPadding: patchPadding, resize: r) }
+            let seg = try (labels == nil ? checkpointSeg : nil).map { try loadTaskCheckpoint($0, overrides: over(.seg)) }
+            let depth = try loadTaskCheckpoint(checkpointDepth, overrides: over(.depth))
+            let normal = try checkpointNormal.map { try loadTaskCheckpoint($0, overrides: over(.normal)) }
             let tryon = try TryOn(seg: seg, depth: depth, normal: normal, mask: GarmentMask(classes: classes, dilation: dilate, feather: feather))
             tryon.inference.backgroundGuard.enabled = !noBackgroundGuard
             if let backgroundFolder { tryon.inference.backgroundGuard.backgrounds = try BackgroundGuard.loadBackgrounds(folder: backgroundFolder) }

@@ -39,11 +39,17 @@ final class TaskCheckpointTests: XCTestCase {
                 $0.hasPrefix("backbone.") ? String($0.dropFirst("backbone.".count)) : $0
             }
             let st = try SafeTensors.load(path: path)
+            // Nothing says its patch padding, so the option must be given.
+            XCTAssertThrowsError(try TaskCheckpoint.inferConfig(st, path: path)) { e in XCTAssertTrue("\(e)".contains("--patch-padding"), "\(e)") }
             // 4x3 patches is neither square nor 64x48, so the input size must be given.
-            XCTAssertThrowsError(try TaskCheckpoint.inferConfig(st, path: path)) { e in XCTAssertTrue("\(e)".contains("--input-size"), "\(e)") }
-            let over = TaskCheckpoint.Overrides(inputHeight: 32, inputWidth: 24)
+            XCTAssertThrowsError(try TaskCheckpoint.inferConfig(st, path: path, overrides: .init(patchPadding: 0))) { e in XCTAssertTrue("\(e)".contains("--input-size"), "\(e)") }
+            let over = TaskCheckpoint.Overrides(inputHeight: 32, inputWidth: 24, patchPadding: 0)
             let inferred = try TaskCheckpoint.inferConfig(st, path: path, overrides: over)
-            XCTAssertEqual(inferred, m.config, "\(task)")
+            var expected = m.config
+            // Official checkpoints see images as the Sapiens demo (dense) or mmpose's pipeline (pose) prepares them.
+            expected.preprocessing = task == .pose ? .sapiensPose : .sapiensDemo
+            expected.origin = "--patch-padding 0"
+            XCTAssertEqual(inferred, expected, "\(task)")
             XCTAssertEqual(output(try TaskCheckpoint.load(path: path, overrides: over)), output(m), "\(task): same weights, same outputs")
         }
     }
@@ -53,10 +59,10 @@ final class TaskCheckpointTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let m = tinyModel(.depth)   // width 32: not a preset
         let path = try saveCheckpoint(m, to: dir + "/d.safetensors", metadata: [:])
-        XCTAssertThrowsError(try TaskCheckpoint.load(path: path, overrides: .init(inputHeight: 32, inputWidth: 24))) { e in
+        XCTAssertThrowsError(try TaskCheckpoint.load(path: path, overrides: .init(inputHeight: 32, inputWidth: 24, patchPadding: 0))) { e in
             XCTAssertTrue("\(e)".contains("--heads") && "\(e)".contains(path), "\(e)")
         }
-        XCTAssertEqual(output(try TaskCheckpoint.load(path: path, overrides: .init(heads: 2, inputHeight: 32, inputWidth: 24))), output(m))
+        XCTAssertEqual(output(try TaskCheckpoint.load(path: path, overrides: .init(heads: 2, inputHeight: 32, inputWidth: 24, patchPadding: 0))), output(m))
         var mae = SafeTensors()
         mae.metadata = ["kind": "mae"]
         mae.set("decoder_pred.weight", Tensor.zeros([4, 4]))
