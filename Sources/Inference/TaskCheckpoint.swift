@@ -36,7 +36,7 @@ public enum TaskCheckpoint {
         guard FileManager.default.fileExists(atPath: file) else {
             throw InferenceError.checkpoint(path: file, problem: "no such checkpoint (pass a checkpoint folder or its model.safetensors)")
         }
-        let st = try SafeTensors.load(path: file)
+        let st = try CheckpointFile.load(path: file)   // safetensors, or an official .pth converted in memory
         if let json = st.metadata[TaskModel.metadataKey] {
             // The file is already in memory (a Sapiens-scale one is gigabytes), so it is not read again.
             var config: TaskModelConfig
@@ -157,7 +157,7 @@ public enum TaskCheckpoint {
 
     /// Backbone in either naming (position table resized to the model's grid), then the head, both strict.
     static func loadConverted(_ model: TaskModel, _ st: SafeTensors, path: String) throws {
-        try CheckpointNames.loadBackbone(model.backbone, path: path)
+        try CheckpointNames.loadBackbone(model.backbone, file: st, path: path)
         let prefix = model.config.task.headPrefix + "."
         var head: [String: Tensor] = [:]
         for name in st.names where name.hasPrefix(prefix) {

@@ -141,7 +141,8 @@ public final class FineTuner {
             // The backbone keeps the patch padding it was trained with unless the recipe says otherwise
             // (Sapiens' own pose and normal configs pad by 2 on an unpadded MAE backbone).
             let file = TaskModel.modelFile(initFrom)
-            let s = try OfficialConfig.backbonePadding(metadata: try SafeTensors.metadata(path: file), path: file)
+            let meta = CheckpointFile.isTorchCheckpoint(file) ? try CheckpointFile.load(path: file).metadata : try SafeTensors.metadata(path: file)
+            let s = try OfficialConfig.backbonePadding(metadata: meta, path: file)
             config.backbone.patchPadding = s.patchPadding
             if s.patchPadding != 0 { logger.info("patch padding \(s.patchPadding) from \(s.origin)") }
             try config.validate()
