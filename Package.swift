@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["CBLAS", "CKernels"]),
         .target(name: "NN", dependencies: ["Tensor"]),
         .target(name: "Models", dependencies: ["NN"]),
-        .target(name: "Data", dependencies: ["CJPEG", "CPNG", "CHDF5"], resources: [.copy("Resources")]),
+        .target(name: "Data", dependencies: ["CJPEG", "CPNG", "CHDF5", .product(name: "Yams", package: "Yams")], resources: [.copy("Resources")]),
         .target(name: "Synth", dependencies: ["Data"]),
         .target(name: "Metrics"),
         .target(name: "Curation", dependencies: ["Data", "Distributed", .product(name: "Yams", package: "Yams")]),

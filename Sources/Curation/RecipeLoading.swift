@@ -6,21 +6,25 @@ import Yams
 /// would curate 300 M images with a default nobody chose), and every message names the field and line.
 extension CurationRecipe {
     public static func load(path: String) throws -> CurationRecipe {
-        let bytes: [UInt8]
-        do { bytes = try FileIO.read(path: path) } catch let e as DataError {
+        let text: String
+        do { text = try BoundedYAML.readText(path: path) } catch let e as DataError {
             throw CurationError.recipe(path, "(file)", e.description)
         }
-        return try parse(yaml: String(decoding: bytes, as: UTF8.self), file: path)
+        return try parse(yaml: text, file: path)
     }
 
-    /// Fields absent from the YAML keep their defaults; `null` switches an optional check off.
+    /// Fields absent from the YAML keep their defaults; `null` switches an optional check off. An empty
+    /// document is an error (a recipe cut to nothing must not curate with defaults nobody chose), and
+    /// anchors/aliases, oversized or over-nested YAML are refused (see `BoundedYAML`).
     public static func parse(yaml: String, file: String = "recipe") throws -> CurationRecipe {
         let root: Node?
-        do { root = try Yams.compose(yaml: yaml) } catch {
-            throw CurationError.recipe(file, "(document)", "not valid YAML: \(error)")
+        do { root = try BoundedYAML.compose(yaml) } catch {
+            throw CurationError.recipe(file, "(document)", "\(error)")
         }
         var r = CurationRecipe()
-        guard let root else { return r }
+        guard let root else {
+            throw CurationError.recipe(file, "(document)", "the recipe is empty; leave out --recipe for the paper's defaults, or start from recipes/curate-humans300m.yaml")
+        }
         let y = RecipeFields(file: file)
         try y.section(root, "", [
             "person_detection": { n, f in try y.section(n, f, [

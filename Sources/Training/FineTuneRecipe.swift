@@ -122,7 +122,7 @@ public struct FineTuneRecipe: Codable, Equatable {
 
     /// `overrides` are `field=value` assignments applied over the file (e.g. `optim.total_steps=300`).
     public static func load(path: String, overrides: [String] = []) throws -> FineTuneRecipe {
-        let r = try StrictYAML.load(FineTuneRecipe.self, defaults: FineTuneRecipe(), path: path, overrides: overrides)
+        let r = try StrictYAML.load(FineTuneRecipe.self, defaults: FineTuneRecipe(), path: path, overrides: overrides, required: requiredFields)
         try r.validate(path: path)
         return r
     }
@@ -132,9 +132,13 @@ public struct FineTuneRecipe: Codable, Equatable {
 
     public var visionTask: VisionTask { VisionTask(rawValue: task) ?? .seg }
 
+    /// Fields a recipe file must set itself: without them it is empty or cut short, not a choice of defaults.
+    public static let requiredFields = ["name", "task", "model.encoder", "data.source", "optim.batch_size", "optim.total_steps"]
+
     public func validate(path: String) throws {
         func bad(_ f: String, _ r: String) -> RecipeError { .badValue(path: path, field: f, reason: r) }
         guard VisionTask(rawValue: task) != nil else { throw bad("task", "one of pose, seg, depth, normal") }
+        try checkRanges(path: path)
         guard ViTConfig.presets[model.encoder] != nil else {
             throw bad("model.encoder", "unknown preset '\(model.encoder)'; one of \(ViTConfig.presets.keys.sorted().joined(separator: ", "))")
         }

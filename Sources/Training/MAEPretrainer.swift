@@ -88,6 +88,8 @@ public final class MAEPretrainer {
 
     public func run(resume: Bool) throws -> PretrainSummary {
         let started = Date()
+        // Refuse a run that cannot fit before the model is allocated or the run folder written (the CLI checked too, naming the file).
+        try recipe.checkFitsInMemory(path: "recipe '\(recipe.name)'")
         let fm = FileManager.default
         let comm = try communicator ?? Communicator.world
         let threads = DataParallel.applyThreadsPerRank(comm)

@@ -62,20 +62,26 @@ public struct PretrainRecipe: Codable, Equatable {
 
     /// `overrides` are `field=value` assignments applied over the file (e.g. `optim.total_steps=300`).
     public static func load(path: String, overrides: [String] = []) throws -> PretrainRecipe {
-        let r = try StrictYAML.load(PretrainRecipe.self, defaults: PretrainRecipe(), path: path, overrides: overrides)
+        let r = try StrictYAML.load(PretrainRecipe.self, defaults: PretrainRecipe(), path: path, overrides: overrides, required: requiredFields)
         try r.validate(path: path)
         return r
     }
 
+    /// Fields a recipe file must set itself: without them it is empty or cut short, not a choice of defaults.
+    public static let requiredFields = ["name", "model.encoder", "data.source", "optim.batch_size", "optim.total_steps"]
+
     public func validate(path: String) throws {
         func bad(_ f: String, _ r: String) -> RecipeError { .badValue(path: path, field: f, reason: r) }
+        try checkRanges(path: path)
         guard ViTConfig.presets[model.encoder] != nil else {
             throw bad("model.encoder", "unknown preset '\(model.encoder)'; one of \(ViTConfig.presets.keys.sorted().joined(separator: ", "))")
         }
         guard model.image_size > 0, model.image_size % model.patch_size == 0 else { throw bad("model.image_size", "must be a positive multiple of patch_size \(model.patch_size)") }
         let cfg = encoderConfig
         guard cfg.width % cfg.heads == 0, cfg.width % 4 == 0 else { throw bad("model.width", "width \(cfg.width) must be divisible by heads \(cfg.heads) and by 4") }
-        guard model.decoder_width % model.decoder_heads == 0, model.decoder_width % 4 == 0 else { throw bad("model.decoder_width", "must be divisible by decoder_heads and by 4") }
+        guard model.decoder_width % model.decoder_heads == 0, model.decoder_width % 4 == 0 else {
+            throw bad("model.decoder_width", "\(model.decoder_width) must be divisible by decoder_heads \(model.decoder_heads) and by 4")
+        }
         guard model.mask_ratio > 0 && model.mask_ratio < 1 else { throw bad("model.mask_ratio", "must be in (0, 1)") }
         guard ["synthetic", "folder", "shards"].contains(data.source) else { throw bad("data.source", "synthetic, folder or shards") }
         if data.source != "synthetic" && data.path.isEmpty { throw bad("data.path", "required for source \(data.source)") }

@@ -1,3 +1,4 @@
+import Data
 import Foundation
 import Yams
 
@@ -7,6 +8,8 @@ public enum RecipeError: Error, CustomStringConvertible {
     case invalidYAML(path: String, reason: String)
     case unknownField(path: String, field: String, known: [String])
     case badValue(path: String, field: String, reason: String)
+    /// Nothing but blanks and comments: an error, not a run at full-size defaults.
+    case empty(path: String)
 
     public var description: String {
         switch self {
@@ -14,6 +17,7 @@ public enum RecipeError: Error, CustomStringConvertible {
         case let .invalidYAML(p, r): return "\(p): not valid YAML: \(r)"
         case let .unknownField(p, f, k): return "\(p): unknown field '\(f)' (known here: \(k.joined(separator: ", ")))"
         case let .badValue(p, f, r): return "\(p): field '\(f)': \(r)"
+        case let .empty(p): return "\(p): the recipe is empty; start from one in recipes/"
         }
     }
 }
@@ -24,9 +28,22 @@ public enum RecipeError: Error, CustomStringConvertible {
 /// How: the default recipe is encoded to a key tree, the user's YAML is laid over it (rejecting
 /// keys the tree lacks), and the merged tree is decoded.
 public enum StrictYAML {
-    public static func decode<T: Codable>(_ type: T.Type, defaults: T, yaml text: String, path: String, overrides: [String] = []) throws -> T {
-        var loaded: Any?
-        do { loaded = try Yams.load(yaml: text) } catch { throw RecipeError.invalidYAML(path: path, reason: "\(error)") }
+    /// `required` lists dotted fields the file itself must set (an empty or cut-off recipe is an error,
+    /// not a run at full-size defaults); others take the recipe's defaults.
+    public static func decode<T: Codable>(_ type: T.Type, defaults: T, yaml text: String, path: String, overrides: [String] = [],
+                                          required: [String] = []) throws -> T {
+        let root: Node?
+        do { root = try BoundedYAML.compose(text) } catch let r as BoundedYAML.Refusal {
+            throw RecipeError.invalidYAML(path: path, reason: r.reason)
+        }
+        guard let root else {
+            throw RecipeError.empty(path: path)
+        }
+        var loaded: Any? = Constructor.default.any(from: root)
+        guard loaded is [String: Any] else { throw RecipeError.invalidYAML(path: path, reason: "the top level must be a mapping of fields") }
+        for field in required where lookup(loaded, field) == nil {
+            throw RecipeError.badValue(path: path, field: field, reason: "missing: every recipe sets it (is the file cut short?)")
+        }
         for o in overrides { loaded = try override(loaded, with: o, path: path) }
         let base = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(defaults))
         let merged: Any
@@ -36,12 +53,33 @@ public enum StrictYAML {
         } else {
             merged = base
         }
+        try requireFinite(merged, field: "", path: path)
         do {
             return try JSONDecoder().decode(T.self, from: try JSONSerialization.data(withJSONObject: merged))
         } catch let DecodingError.typeMismatch(_, ctx), let DecodingError.valueNotFound(_, ctx), let DecodingError.dataCorrupted(ctx) {
             throw RecipeError.badValue(path: path, field: ctx.codingPath.map(\.stringValue).joined(separator: "."), reason: ctx.debugDescription)
         } catch {
             throw RecipeError.badValue(path: path, field: "?", reason: "\(error)")
+        }
+    }
+
+    static func lookup(_ tree: Any?, _ dotted: String) -> Any? {
+        var node = tree
+        for k in dotted.split(separator: ".") {
+            guard let d = node as? [String: Any], let v = d[String(k)] else { return nil }
+            node = v
+        }
+        return node is NSNull ? nil : node
+    }
+
+    /// `.nan` and `.inf` are valid YAML but no recipe field means them; say which field holds one.
+    static func requireFinite(_ node: Any, field: String, path: String) throws {
+        if let d = node as? [String: Any] {
+            for (k, v) in d { try requireFinite(v, field: field.isEmpty ? k : "\(field).\(k)", path: path) }
+        } else if let a = node as? [Any] {
+            for (i, v) in a.enumerated() { try requireFinite(v, field: "\(field)[\(i)]", path: path) }
+        } else if let x = node as? Double, !x.isFinite {
+            throw RecipeError.badValue(path: path, field: field, reason: "\(x) is not a finite number")
         }
     }
 
@@ -53,8 +91,8 @@ public enum StrictYAML {
         let keys = assignment[..<eq].split(separator: ".").map(String.init)
         let valueText = String(assignment[assignment.index(after: eq)...])
         let value: Any
-        do { value = try Yams.load(yaml: valueText) ?? valueText } catch {
-            throw RecipeError.badValue(path: path, field: keys.joined(separator: "."), reason: "value '\(valueText)' is not valid YAML: \(error)")
+        do { value = try BoundedYAML.compose(valueText).map { Constructor.default.any(from: $0) } ?? valueText } catch {
+            throw RecipeError.badValue(path: path, field: keys.joined(separator: "."), reason: "value '\(valueText)': \(error)")
         }
         func set(_ node: Any?, _ rest: ArraySlice<String>) -> Any {
             guard let k = rest.first else { return value }
@@ -65,12 +103,18 @@ public enum StrictYAML {
         return set(tree, keys[...])
     }
 
-    public static func load<T: Codable>(_ type: T.Type, defaults: T, path: String, overrides: [String] = []) throws -> T {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw RecipeError.unreadable(path: path, reason: (error as NSError).localizedDescription)
+    public static func load<T: Codable>(_ type: T.Type, defaults: T, path: String, overrides: [String] = [], required: [String] = []) throws -> T {
+        try decode(type, defaults: defaults, yaml: try readText(path: path), path: path, overrides: overrides, required: required)
+    }
+
+    /// The recipe file's text, read through the size cap.
+    public static func readText(path: String) throws -> String {
+        do { return try BoundedYAML.readText(path: path) } catch let e as DataError {
+            switch e {
+            case let .io(_, why), let .invalidContent(_, why): throw RecipeError.unreadable(path: path, reason: why)
+            default: throw RecipeError.unreadable(path: path, reason: e.description)
+            }
         }
-        return try decode(type, defaults: defaults, yaml: text, path: path, overrides: overrides)
     }
 
     static func overlay(_ user: Any, on base: Any, field: String, path: String) throws -> Any {

@@ -32,6 +32,7 @@ struct FinetuneCommand: ParsableCommand {
         do {
             let overrides = self.overrides + (patchPadding.map { ["model.patch_padding=\($0)"] } ?? [])
             let r = try FineTuneRecipe.load(path: recipe, overrides: overrides)
+            if let w = try r.checkFitsInMemory(path: recipe) { FileHandle.standardError.write(Data((w + "\n").utf8)) }
             if let w = stepsBeyondScheduleWarning(steps: steps, totalSteps: r.optim.total_steps, schedule: r.lrSchedule, baseLR: r.optim.lr) {
                 FileHandle.standardError.write(Data((w + "\n").utf8))
             }
@@ -41,7 +42,7 @@ struct FinetuneCommand: ParsableCommand {
             if initFrom != "scratch" && !FileManager.default.fileExists(atPath: initFrom) {
                 throw ValidationError("--init \(initFrom): no such checkpoint (pass a checkpoint folder, a .safetensors file, or `scratch`)")
             }
-            let text = overrides.isEmpty ? try String(contentsOfFile: recipe, encoding: .utf8)
+            let text = overrides.isEmpty ? try StrictYAML.readText(path: recipe)
                 : "# \(recipe) with --set \(overrides.joined(separator: " --set "))\n" + (try r.yaml())
             let trainer = FineTuner(recipe: r, recipeText: text, outDir: out ?? "runs/\(r.name)", initFrom: initFrom == "scratch" ? nil : initFrom, steps: steps)
             trainer.cacheDir = cache

@@ -21,10 +21,11 @@ struct PretrainCommand: ParsableCommand {
         if let w = BLAS.coreTypeWarning() { FileHandle.standardError.write(Data((w + "\n").utf8)) }
         do {
             let r = try PretrainRecipe.load(path: recipe, overrides: overrides)
+            if let w = try r.checkFitsInMemory(path: recipe) { FileHandle.standardError.write(Data((w + "\n").utf8)) }
             if let w = stepsBeyondScheduleWarning(steps: steps, totalSteps: r.optim.total_steps, schedule: r.lrSchedule, baseLR: r.peakLR) {
                 FileHandle.standardError.write(Data((w + "\n").utf8))
             }
-            let text = overrides.isEmpty ? try String(contentsOfFile: recipe, encoding: .utf8)
+            let text = overrides.isEmpty ? try StrictYAML.readText(path: recipe)
                 : "# \(recipe) with --set \(overrides.joined(separator: " --set "))\n" + (try r.yaml())
             let trainer = MAEPretrainer(recipe: r, recipeText: text, outDir: out ?? "runs/\(r.name)", steps: steps)
             trainer.cacheDir = cache

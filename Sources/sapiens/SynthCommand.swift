@@ -19,9 +19,11 @@ struct SynthCommand: ParsableCommand {
     func run() throws {
         do {
             let (h, w) = try SynthConfig.parseSize(size)
+            guard seed >= 0 else { throw SynthError.badArgument("--seed", "\(seed)", "must be 0 or more") }
             let config = SynthConfig(count: count, height: h, width: w, peoplePerImage: try SynthConfig.parseRange(people),
                                      background: SynthConfig.Background.parse(background), seed: UInt64(seed),
                                      format: try SynthConfig.Format.parse(format))
+            try config.validate()
             let bar = ProgressBar(total: count, label: "synth", unit: "img")
             let s = try SynthWriter.run(config: config, outDir: out) { done, _ in bar.update(done) }
             print("wrote \(s.images) images with \(s.people) people in \(String(format: "%.1f", s.seconds)) s")

@@ -41,6 +41,6 @@ final class RecipeTests: XCTestCase {
         XCTAssertTrue(message("person_detection:\n  min_score: 1.5\n").contains("outside"))
         XCTAssertTrue(message("person_detection:\n  box_size_measure: diagonal\n").contains("max_side, height, min_side, sqrt_area"))
         XCTAssertTrue(message("output: 3\n").contains("expected a mapping"))
-        XCTAssertEqual(message(""), "no error")
+        XCTAssertTrue(message("").contains("the recipe is empty"), "an empty recipe is an error, not the defaults")
     }
 }

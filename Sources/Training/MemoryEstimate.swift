@@ -1,0 +1,164 @@
+import Foundation
+import Models
+
+/// A rough memory footprint of a training run, computed from the recipe before anything is allocated,
+/// so a model or batch that cannot fit is refused up front, naming the setting to change, instead of
+/// the engine dying of an allocation failure (or the kernel's OOM killer) halfway through.
+///
+/// What it counts (Float32, in Doubles so absurd settings cannot overflow):
+/// - weights, gradients and AdamW's two moments: 4 × parameters;
+/// - per sample, what the forward pass keeps for backward: per transformer block and token about
+///   20 × width values (norms, qkv, attention output, projection, the 4×-wide MLP twice, residuals)
+///   plus the heads × tokens² attention probabilities; per dense-head layer its output, norm and
+///   activation and the transposed convolution's column buffer; the input image and targets;
+/// - backward's gradient buffers, taken as half the saved activations again (they are freed as the
+///   walk proceeds, so they never all live at once).
+/// It leaves out the data loader's queue, the pool's idle buffers and the allocator's slack; issue 29
+/// measures those. It is meant to catch settings that cannot possibly fit, not to be tight.
+public struct MemoryEstimate: Equatable, Sendable {
+    /// Weights + gradients + optimiser state.
+    public var modelBytes: Double
+    /// Saved activations and gradients of one sample.
+    public var bytesPerSample: Double
+    /// Samples per micro-batch in one process.
+    public var batch: Int
+
+    public var totalBytes: Double { modelBytes + bytesPerSample * Double(batch) + MemoryEstimate.runtimeBytes }
+    /// The process itself: code, BLAS buffers, the loader, logging.
+    public static let runtimeBytes: Double = 256 * 1024 * 1024
+
+    /// Activation values one transformer block keeps per sample for `tokens` tokens.
+    static func blockValues(tokens: Double, width: Double, heads: Double) -> Double {
+        tokens * 20 * width + 2 * heads * tokens * tokens
+    }
+
+    public static func pretrain(_ r: PretrainRecipe) -> MemoryEstimate {
+        let e = r.encoderConfig, d = r.decoderConfig
+        let patches = Double(e.gridHeight) * Double(e.gridWidth)
+        let visible = (patches * (1 - r.model.mask_ratio)).rounded(.down) + 1
+        let all = patches + 1
+        let patchValues = Double(e.patchSize * e.patchSize * 3)
+        let params = encoderParameters(e) + Double(d.depth) * blockParameters(Double(d.width)) + all * Double(d.width)
+            + Double(e.width) * Double(d.width) + Double(d.width) * patchValues + 3 * Double(d.width)
+        var perSample = Double(e.depth) * blockValues(tokens: visible, width: Double(e.width), heads: Double(e.heads))
+        perSample += Double(d.depth) * blockValues(tokens: all, width: Double(d.width), heads: Double(d.heads))
+        perSample += 6 * patches * patchValues // image, patches, target, prediction, difference, gradient
+        return MemoryEstimate(modelBytes: 16 * params, bytesPerSample: 4 * 1.5 * perSample, batch: r.optim.batch_size)
+    }
+
+    public static func finetune(_ r: FineTuneRecipe, head: HeadConfig) -> MemoryEstimate {
+        let e = r.backboneConfig
+        let tokens = Double(e.gridHeight) * Double(e.gridWidth)
+        var params = encoderParameters(e)
+        var perSample = Double(e.depth) * blockValues(tokens: tokens, width: Double(e.width), heads: Double(e.heads))
+        var channels = Double(e.width), pixels = tokens
+        for out in head.deconvChannels {
+            params += channels * Double(out) * 16
+            let inPixels = pixels
+            pixels *= 4
+            perSample += Double(out) * (16 * inPixels + 3 * pixels) // column buffer, then conv, norm, SiLU outputs
+            channels = Double(out)
+        }
+        for out in head.convChannels {
+            params += channels * Double(out) + Double(out)
+            perSample += 3 * Double(out) * pixels
+            channels = Double(out)
+        }
+        params += channels * Double(head.outChannels) + Double(head.outChannels)
+        let target = r.task == "pose" ? pixels : Double(e.imageHeight) * Double(e.imageWidth)
+        perSample += 4 * Double(head.outChannels) * max(pixels, target) // output, upsampled, target, gradient
+        perSample += 4 * 3 * Double(e.imageHeight) * Double(e.imageWidth) // image, augmentation copies
+        return MemoryEstimate(modelBytes: 16 * params, bytesPerSample: 4 * 1.5 * perSample, batch: r.optim.batch_size)
+    }
+
+    static func blockParameters(_ w: Double) -> Double { 12 * w * w + 13 * w }
+
+    static func encoderParameters(_ c: ViTConfig) -> Double {
+        let w = Double(c.width)
+        return Double(c.depth) * blockParameters(w) + w * Double(3 * c.patchSize * c.patchSize) + Double(c.numTokens) * w + 4 * w
+    }
+
+    /// Throws when the estimate exceeds `limitBytes`, naming the setting that dominates: the model's size
+    /// when the weights alone do not fit, the input size when one sample does not, else the batch (with
+    /// the largest batch that would fit).
+    public func check(limitBytes: Double, path: String, batchField: String, sizeFields: String, modelFields: String) throws {
+        guard totalBytes > limitBytes else { return }
+        let need = "needs about \(MemoryEstimate.format(totalBytes)) but this machine has \(MemoryEstimate.format(limitBytes))"
+        if modelBytes + MemoryEstimate.runtimeBytes > limitBytes / 2 {
+            throw RecipeError.badValue(path: path, field: modelFields,
+                                       reason: "the model \(need) (its weights and optimiser state alone take \(MemoryEstimate.format(modelBytes))); choose a smaller model")
+        }
+        let room = limitBytes - modelBytes - MemoryEstimate.runtimeBytes
+        let fits = Int((room / bytesPerSample).rounded(.down))
+        if fits < 1 {
+            throw RecipeError.badValue(path: path, field: sizeFields,
+                                       reason: "one sample \(need) (\(MemoryEstimate.format(bytesPerSample)) per sample); lower the image size")
+        }
+        throw RecipeError.badValue(path: path, field: batchField,
+                                   reason: "batch \(batch) \(need); at most \(fits) fits (use accumulation_steps for a larger effective batch)")
+    }
+
+    static func format(_ bytes: Double) -> String {
+        let gib = bytes / Double(1 << 30)
+        if gib >= 1024 * 1024 { return String(format: "%.3g PiB", gib / (1024 * 1024)) }
+        if gib >= 1024 { return String(format: "%.3g TiB", gib / 1024) }
+        if gib >= 1 { return String(format: "%.1f GiB", gib) }
+        return String(format: "%.0f MiB", bytes / Double(1 << 20))
+    }
+}
+
+/// The machine's memory, from /proc/meminfo (Linux); nil where that file is missing.
+public enum PhysicalMemory {
+    public struct Figures: Equatable, Sendable { public var totalBytes: Double; public var availableBytes: Double }
+
+    public static func read(path: String = "/proc/meminfo") -> Figures? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        return parse(text)
+    }
+
+    static func parse(_ text: String) -> Figures? {
+        var fields: [String: Double] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.split(whereSeparator: { $0 == ":" || $0 == " " })
+            guard parts.count >= 2, let kb = Double(parts[1]) else { continue }
+            fields[String(parts[0])] = kb * 1024
+        }
+        guard let total = fields["MemTotal"] else { return nil }
+        return Figures(totalBytes: total, availableBytes: fields["MemAvailable"] ?? total)
+    }
+}
+
+extension PretrainRecipe {
+    public var memoryEstimate: MemoryEstimate { MemoryEstimate.pretrain(self) }
+
+    /// Refuses a recipe whose estimate exceeds the machine's physical memory (`limitBytes`, or MemTotal).
+    /// Returns a warning when it exceeds what is available right now (other processes may free it).
+    @discardableResult
+    public func checkFitsInMemory(path: String, limitBytes: Double? = nil) throws -> String? {
+        try MemoryEstimate.checkRun(memoryEstimate, limitBytes: limitBytes, path: path, batchField: "optim.batch_size",
+                                    sizeFields: "model.image_size", modelFields: "model.encoder/width/depth, model.decoder_width/decoder_depth")
+    }
+}
+
+extension FineTuneRecipe {
+    public func memoryEstimate() throws -> MemoryEstimate { MemoryEstimate.finetune(self, head: try modelConfig().head) }
+
+    @discardableResult
+    public func checkFitsInMemory(path: String, limitBytes: Double? = nil) throws -> String? {
+        try MemoryEstimate.checkRun(try memoryEstimate(), limitBytes: limitBytes, path: path, batchField: "optim.batch_size",
+                                    sizeFields: "model.image_height/image_width", modelFields: "model.encoder/width/depth, model.head/head_width")
+    }
+}
+
+extension MemoryEstimate {
+    static func checkRun(_ e: MemoryEstimate, limitBytes: Double?, path: String, batchField: String, sizeFields: String,
+                         modelFields: String) throws -> String? {
+        let machine = PhysicalMemory.read()
+        guard let limit = limitBytes ?? machine?.totalBytes else { return nil }
+        try e.check(limitBytes: limit, path: path, batchField: batchField, sizeFields: sizeFields, modelFields: modelFields)
+        if limitBytes == nil, let available = machine?.availableBytes, e.totalBytes > available {
+            return "\(path): this run needs about \(format(e.totalBytes)) of memory; only \(format(available)) is free right now"
+        }
+        return nil
+    }
+}

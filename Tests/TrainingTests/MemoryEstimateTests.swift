@@ -1,0 +1,95 @@
+import Foundation
+import Models
+import Tensor
+import XCTest
+@testable import Training
+
+/// A recipe that cannot fit in memory is refused before anything is allocated, naming the setting to change.
+final class MemoryEstimateTests: XCTestCase {
+    func pretrain(_ overrides: [String]) throws -> PretrainRecipe {
+        let r = try StrictYAML.decode(PretrainRecipe.self, defaults: PretrainRecipe(), yaml: microRecipe(), path: "p.yaml", overrides: overrides)
+        try r.validate(path: "p.yaml")
+        return r
+    }
+
+    func finetune(_ task: String, _ overrides: [String]) throws -> FineTuneRecipe {
+        let r = try StrictYAML.decode(FineTuneRecipe.self, defaults: FineTuneRecipe(), yaml: microFineTuneRecipe(task: task), path: "f.yaml", overrides: overrides)
+        try r.validate(path: "f.yaml")
+        return r
+    }
+
+    /// The estimate's weight term counts the same parameters the models allocate.
+    func testParameterTermMatchesTheBuiltModels() throws {
+        for o in [[String](), ["model.encoder=small", "model.width=0", "model.depth=0", "model.heads=0", "model.image_size=64"]] {
+            let r = try pretrain(o)
+            let built = MAE(encoder: r.encoderConfig, decoder: r.decoderConfig, rng: RNG(seed: 1)).parameterCount
+            XCTAssertEqual(r.memoryEstimate.modelBytes / 16, Double(built), accuracy: Double(built) * 0.02, "\(o)")
+        }
+        for task in ["pose", "seg", "depth", "normal"] {
+            let r = try finetune(task, [])
+            let built = TaskModel(try r.modelConfig(), rng: RNG(seed: 1)).parameterCount
+            XCTAssertEqual(try r.memoryEstimate().modelBytes / 16, Double(built), accuracy: Double(built) * 0.02, task)
+        }
+    }
+
+    func testEstimateGrowsWithBatchAndImageSize() throws {
+        let a = try finetune("seg", []).memoryEstimate()
+        let b = try finetune("seg", ["optim.batch_size=16"]).memoryEstimate()
+        let c = try finetune("seg", ["model.image_height=64", "model.image_width=48"]).memoryEstimate()
+        XCTAssertEqual(b.totalBytes - a.totalBytes, 8 * a.bytesPerSample, accuracy: 1)
+        XCTAssertGreaterThan(c.bytesPerSample, 3.9 * a.bytesPerSample, "4× the pixels, at least 4× the activations")
+    }
+
+    /// `image_height: 1000000` used to die in the engine with an out-of-memory fatal error.
+    func testOversizedInputIsRefusedNamingTheImageSize() throws {
+        let r = try finetune("seg", ["model.image_height=16384", "model.image_width=8192"])
+        XCTAssertThrowsError(try r.checkFitsInMemory(path: "f.yaml", limitBytes: 64 * Double(1 << 30))) {
+            XCTAssertTrue("\($0)".hasPrefix("f.yaml: field 'model.image_height/image_width': one sample needs about"), "\($0)")
+        }
+        let p = try pretrain(["model.image_size=8192"])
+        XCTAssertThrowsError(try p.checkFitsInMemory(path: "p.yaml", limitBytes: 64 * Double(1 << 30))) {
+            XCTAssertTrue("\($0)".hasPrefix("p.yaml: field 'model.image_size'"), "\($0)")
+        }
+    }
+
+    func testOversizedBatchIsRefusedWithTheBatchThatFits() throws {
+        let r = try finetune("depth", ["optim.batch_size=100000"])
+        let limit = 8 * Double(1 << 30)
+        var text = ""
+        XCTAssertThrowsError(try r.checkFitsInMemory(path: "f.yaml", limitBytes: limit)) { text = "\($0)" }
+        XCTAssertTrue(text.hasPrefix("f.yaml: field 'optim.batch_size': batch 100000 needs about"), text)
+        let fits = try XCTUnwrap(text.components(separatedBy: "at most ").last?.split(separator: " ").first.flatMap { Int($0) })
+        XCTAssertGreaterThan(fits, 0)
+        XCTAssertNoThrow(try finetune("depth", ["optim.batch_size=\(fits)"]).checkFitsInMemory(path: "f.yaml", limitBytes: limit))
+        XCTAssertThrowsError(try finetune("depth", ["optim.batch_size=\(fits + 1)"]).checkFitsInMemory(path: "f.yaml", limitBytes: limit))
+    }
+
+    func testOversizedModelIsRefusedNamingTheModel() throws {
+        let r = try StrictYAML.decode(PretrainRecipe.self, defaults: PretrainRecipe(),
+                                      yaml: "name: big\nmodel: {encoder: sapiens_2b, image_size: 224}\noptim: {batch_size: 1}", path: "p.yaml")
+        XCTAssertThrowsError(try r.checkFitsInMemory(path: "p.yaml", limitBytes: 16 * Double(1 << 30))) {
+            XCTAssertTrue("\($0)".hasPrefix("p.yaml: field 'model.encoder/width/depth"), "\($0)")
+        }
+        XCTAssertNoThrow(try pretrain([]).checkFitsInMemory(path: "p.yaml", limitBytes: 1 * Double(1 << 30)))
+    }
+
+    /// The trainer checks before it builds the model or writes the run folder.
+    func testTrainerRefusesBeforeWritingAnything() throws {
+        let dir = scratchDir("oom")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try pretrain(["model.image_size=16384", "model.patch_size=16", "optim.batch_size=64"])
+        let t = MAEPretrainer(recipe: r, recipeText: microRecipe(), outDir: dir + "/run")
+        t.cacheDir = dir + "/cache"
+        t.showProgress = false
+        XCTAssertThrowsError(try t.run(resume: false)) { XCTAssertTrue("\($0)".contains("recipe 'micro': field 'model.image_size'"), "\($0)") }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/run"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/cache"))
+    }
+
+    func testMeminfoParsing() {
+        let m = PhysicalMemory.parse("MemTotal:       24683784 kB\nMemFree:        19893040 kB\nMemAvailable:   21717600 kB\n")
+        XCTAssertEqual(m, PhysicalMemory.Figures(totalBytes: 24683784 * 1024, availableBytes: 21717600 * 1024))
+        XCTAssertNil(PhysicalMemory.parse("garbage"))
+        XCTAssertNotNil(PhysicalMemory.read(), "Linux has /proc/meminfo")
+    }
+}
