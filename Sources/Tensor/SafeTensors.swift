@@ -65,46 +65,14 @@ public struct SafeTensors {
     }
 
     public static func parse(_ data: Data, path: String) throws -> SafeTensors {
-        func bad(_ r: String) -> TensorFileError { .malformed(path: path, reason: r) }
-        guard data.count >= 8 else { throw bad("file is \(data.count) bytes, shorter than the 8-byte header length") }
-        var n: UInt64 = 0
-        for i in 0..<8 { n |= UInt64(data[data.startIndex + i]) << (8 * UInt64(i)) }
-        guard n <= UInt64(data.count - 8) else { throw bad("header length \(n) exceeds the file size \(data.count) (truncated?)") }
-        let headerBytes = data.subdata(in: (data.startIndex + 8)..<(data.startIndex + 8 + Int(n)))
-        guard let json = try? JSONSerialization.jsonObject(with: headerBytes), let header = json as? [String: Any] else {
-            throw bad("header is not a JSON object")
-        }
+        let header = try SafeTensorsHeader.parse(data, path: path)
         var st = SafeTensors()
         st.path = path
-        let dataStart = data.startIndex + 8 + Int(n)
-        let dataLen = data.count - 8 - Int(n)
-        for (name, value) in header {
-            if name == "__metadata__" {
-                guard let meta = value as? [String: Any] else { throw bad("__metadata__ is not an object") }
-                for (k, v) in meta {
-                    guard let s = v as? String else { throw bad("__metadata__ value for '\(k)' is not a string") }
-                    st.metadata[k] = s
-                }
-                continue
-            }
-            guard let info = value as? [String: Any] else { throw bad("entry '\(name)' is not an object") }
-            guard let ds = info["dtype"] as? String, let dtype = DType(rawValue: ds) else {
-                throw bad("entry '\(name)' has unknown dtype \(info["dtype"] ?? "nil")")
-            }
-            guard let shapeAny = info["shape"] as? [Any], let shape = shapeAny.map({ ($0 as? NSNumber)?.intValue }) as? [Int],
-                  shape.allSatisfy({ $0 >= 0 }) else { throw bad("entry '\(name)' has an invalid shape") }
-            guard let offs = info["data_offsets"] as? [Any], offs.count == 2,
-                  let b = (offs[0] as? NSNumber)?.intValue, let e = (offs[1] as? NSNumber)?.intValue else {
-                throw bad("entry '\(name)' has invalid data_offsets")
-            }
-            guard b >= 0, b <= e, e <= dataLen else {
-                throw bad("entry '\(name)' data range \(b)..<\(e) lies outside the \(dataLen) data bytes (truncated?)")
-            }
-            let expected = shape.reduce(1, *) * dtype.size
-            guard e - b == expected else {
-                throw bad("entry '\(name)' has \(e - b) bytes but shape \(shape) of \(ds) needs \(expected)")
-            }
-            st.entries[name] = Entry(dtype: dtype, shape: shape, bytes: data.subdata(in: (dataStart + b)..<(dataStart + e)))
+        st.metadata = header.metadata
+        let dataStart = data.startIndex + header.dataStart
+        for t in header.tensors {
+            st.entries[t.name] = Entry(dtype: t.dtype, shape: t.shape,
+                                       bytes: data.subdata(in: (dataStart + t.begin)..<(dataStart + t.end)))
         }
         return st
     }
