@@ -11,10 +11,14 @@ struct Histogram: Sendable, Equatable {
         counts = Array(repeating: 0, count: max(1, bins))
     }
 
+    /// Values come from manifests and detector files, so anything is possible: the bin is clamped while
+    /// still a Double, because converting 1e30 (or a NaN from an empty range) to Int traps.
     mutating func add(_ v: Double) {
         guard v.isFinite else { return }
-        let t = (v - lower) / (upper - lower)
-        counts[max(0, min(counts.count - 1, Int(t * Double(counts.count))))] += 1
+        let position = (v - lower) / (upper - lower) * Double(counts.count)
+        guard !position.isNaN else { return }
+        let bin = min(max(position, 0), Double(counts.count - 1))
+        counts[Int(bin)] += 1
     }
 
     var edges: [Double] { (0...counts.count).map { lower + (upper - lower) * Double($0) / Double(counts.count) } }
