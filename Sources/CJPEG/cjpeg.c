@@ -14,8 +14,11 @@ typedef struct {
 } error_manager;
 
 struct cjpeg_decoder {
-    struct jpeg_decompress_struct cinfo;
+    struct jpeg_decompress_struct cinfo;  // first, so the progress callback can find the decoder
     error_manager err;
+    struct jpeg_progress_mgr progress;
+    long max_memory;
+    int max_scans;
     int started;
     int cmyk;
 };
@@ -59,6 +62,22 @@ cjpeg_decoder *cjpeg_decoder_create(void) {
     return d;
 }
 
+// libjpeg calls this regularly while it reads entropy-coded data, including while start_decompress
+// buffers a progressive file scan after scan.
+static void on_progress(j_common_ptr cinfo) {
+    cjpeg_decoder *d = (cjpeg_decoder *)cinfo;
+    if (d->max_scans > 0 && d->cinfo.input_scan_number > d->max_scans) {
+        snprintf(d->err.message, CJPEG_MESSAGE_LENGTH, "more than %d scans (a progressive JPEG this fragmented is corrupt or hostile)",
+                 d->max_scans);
+        longjmp(d->err.jump, 1);
+    }
+}
+
+void cjpeg_set_limits(cjpeg_decoder *d, long max_memory, int max_scans) {
+    d->max_memory = max_memory > 0 ? max_memory : 0;
+    d->max_scans = max_scans > 0 ? max_scans : 0;
+}
+
 static int fail(cjpeg_decoder *d, cjpeg_info *info) {
     snprintf(info->message, CJPEG_MESSAGE_LENGTH, "%s", d->err.message);
     jpeg_abort_decompress(&d->cinfo);
@@ -96,6 +115,9 @@ int cjpeg_read_header(cjpeg_decoder *d, const uint8_t *data, size_t size, int sc
     if (setjmp(d->err.jump)) return fail(d, info);
     if (size == 0) { snprintf(info->message, CJPEG_MESSAGE_LENGTH, "empty input"); return -1; }
     jpeg_mem_src(&d->cinfo, data, (unsigned long)size);
+    d->cinfo.mem->max_memory_to_use = d->max_memory;
+    d->progress.progress_monitor = on_progress;
+    d->cinfo.progress = &d->progress;
     jpeg_save_markers(&d->cinfo, JPEG_APP0 + 1, 0xFFFF);
     jpeg_read_header(&d->cinfo, TRUE);
     switch (d->cinfo.jpeg_color_space) {
@@ -107,6 +129,8 @@ int cjpeg_read_header(cjpeg_decoder *d, const uint8_t *data, size_t size, int sc
         d->cinfo.scale_num = 1;
         d->cinfo.scale_denom = (unsigned int)scale_denom;
     }
+    info->source_width = (int)d->cinfo.image_width;
+    info->source_height = (int)d->cinfo.image_height;
     jpeg_calc_output_dimensions(&d->cinfo);
     info->width = (int)d->cinfo.output_width;
     info->height = (int)d->cinfo.output_height;

@@ -11,6 +11,8 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
     case corruptImage(String, String)
     /// The data stops before the image does.
     case truncated(String, String)
+    /// The header declares an image beyond `ImageLimits` (checked before decoding, so nothing was allocated).
+    case tooLarge(String, String)
     /// An in-memory image whose fields are inconsistent, or a codec asked for something it cannot do.
     case invalidImage(String, String)
     /// An HDF5 shard could not be created, read or parsed.
@@ -27,6 +29,7 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
         case let .notAnImage(file, why): return "\(file): not a JPEG or PNG image (\(why))"
         case let .corruptImage(file, why): return "\(file): corrupt image: \(why)"
         case let .truncated(file, why): return "\(file): truncated image: \(why)"
+        case let .tooLarge(file, why): return "\(file): image too large: \(why)"
         case let .invalidImage(name, why): return "\(name): invalid image: \(why)"
         case let .shard(file, why): return "\(file): shard error: \(why)"
         case let .invalidContent(file, why): return "\(file): \(why)"
@@ -38,7 +41,7 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
     public var file: String? {
         switch self {
         case let .io(f, _), let .empty(f), let .notAnImage(f, _), let .corruptImage(f, _), let .truncated(f, _),
-             let .invalidImage(f, _), let .shard(f, _), let .invalidContent(f, _):
+             let .tooLarge(f, _), let .invalidImage(f, _), let .shard(f, _), let .invalidContent(f, _):
             return f
         case .invalidArgument: return nil
         }

@@ -9,12 +9,17 @@ public enum ImageCodec {
     /// As `decode`, but a JPEG is decoded at 1/`jpegScaleDenominator` size (1, 2, 4 or 8) by libjpeg's
     /// DCT scaling, which is much cheaper than decoding in full and resizing.
     public static func decode(_ bytes: [UInt8], name: String, jpegScaleDenominator: Int) throws -> Image {
+        try decode(bytes, name: name, jpegScaleDenominator: jpegScaleDenominator, limits: .current)
+    }
+
+    /// `limits` is checked against the header's dimensions before anything is decoded or allocated.
+    public static func decode(_ bytes: [UInt8], name: String, jpegScaleDenominator: Int = 1, limits: ImageLimits) throws -> Image {
         if bytes.isEmpty { throw DataError.empty(name) }
         if JPEG.isJPEG(bytes) {
-            let (image, orientation) = try JPEG.decode(bytes, name: name, scaleDenominator: jpegScaleDenominator)
+            let (image, orientation) = try JPEG.decode(bytes, name: name, scaleDenominator: jpegScaleDenominator, limits: limits)
             return orientation > 1 ? image.applyingExifOrientation(orientation) : image
         }
-        if PNG.isPNG(bytes) { return try PNG.decode(bytes, name: name) }
+        if PNG.isPNG(bytes) { return try PNG.decode(bytes, name: name, limits: limits) }
         let head = bytes.prefix(4).map { String(format2: $0) }.joined(separator: " ")
         throw DataError.notAnImage(name, "unknown leading bytes \(head)")
     }

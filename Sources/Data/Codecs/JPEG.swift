@@ -5,13 +5,26 @@ enum JPEG {
     static func isJPEG(_ b: [UInt8]) -> Bool { b.count >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF }
 
     /// `scaleDenominator` 1, 2, 4 or 8 lets libjpeg skip work when only a smaller image is wanted.
-    static func decode(_ bytes: [UInt8], name: String, scaleDenominator: Int = 1) throws -> (Image, orientation: Int) {
+    /// Progressive files have about ten scans; libjpeg-turbo's own tools suggest a cap of a few hundred.
+    static let maxScans: Int32 = 500
+
+    static func decode(_ bytes: [UInt8], name: String, scaleDenominator: Int = 1,
+                       limits: ImageLimits = .current) throws -> (Image, orientation: Int) {
         guard let d = cjpeg_decoder_create() else { throw DataError.corruptImage(name, "out of memory") }
         defer { cjpeg_decoder_destroy(d) }
+        // libjpeg's whole-image buffers (progressive coefficients, 2 bytes per sample, up to 4 components)
+        // stay within the pixel budget plus room for its per-row work areas.
+        let (budget, overflow) = limits.maxPixels.multipliedReportingOverflow(by: 8)
+        cjpeg_set_limits(d, overflow ? Int.max : budget + (64 << 20), maxScans)
         var info = cjpeg_info()
         return try bytes.withUnsafeBufferPointer { buf in
             guard cjpeg_read_header(d, buf.baseAddress, buf.count, Int32(scaleDenominator), &info) == 0 else {
                 throw classify(name, info)
+            }
+            // The frame header's size is what libjpeg will work at (even when it scales the output down).
+            try limits.check(width: Int(info.source_width), height: Int(info.source_height), name: name)
+            guard info.width > 0, info.height > 0, [1, 3].contains(info.channels) else {
+                throw DataError.corruptImage(name, "decoder reports \(info.width)x\(info.height)x\(info.channels)")
             }
             var image = Image(width: Int(info.width), height: Int(info.height), channels: Int(info.channels))
             let rc = image.pixels.withUnsafeMutableBufferPointer { cjpeg_read_pixels(d, $0.baseAddress, &info) }

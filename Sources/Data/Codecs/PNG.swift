@@ -21,7 +21,7 @@ enum PNG {
         }
     }
 
-    static func decodeRaw(_ bytes: [UInt8], name: String, mode: Mode) throws -> Decoded {
+    static func decodeRaw(_ bytes: [UInt8], name: String, mode: Mode, limits: ImageLimits = .current) throws -> Decoded {
         if bytes.isEmpty { throw DataError.empty(name) }
         return try bytes.withUnsafeBufferPointer { buf in
             guard let d = cpng_decoder_create(buf.baseAddress, buf.count) else {
@@ -30,6 +30,11 @@ enum PNG {
             defer { cpng_decoder_destroy(d) }
             var info = cpng_info()
             guard cpng_read_header(d, mode.rawValue, &info) == 0 else { throw classify(name, info, header: true) }
+            // Checked before allocating: the header alone may claim 65535x65535.
+            try limits.check(width: Int(info.width), height: Int(info.height), name: name)
+            guard (1...4).contains(info.channels), info.bit_depth == 8 || info.bit_depth == 16 else {
+                throw DataError.corruptImage(name, "decoder reports \(info.channels) channels at \(info.bit_depth) bits")
+            }
             let count = Int(info.width) * Int(info.height) * Int(info.channels) * Int(info.bit_depth) / 8
             var out = [UInt8](repeating: 0, count: count)
             let rc = out.withUnsafeMutableBufferPointer { cpng_read_pixels(d, $0.baseAddress, &info) }
@@ -39,8 +44,8 @@ enum PNG {
         }
     }
 
-    static func decode(_ bytes: [UInt8], name: String) throws -> Image {
-        let d = try decodeRaw(bytes, name: name, mode: .eightBit)
+    static func decode(_ bytes: [UInt8], name: String, limits: ImageLimits = .current) throws -> Image {
+        let d = try decodeRaw(bytes, name: name, mode: .eightBit, limits: limits)
         // The shim expands gray+alpha to RGBA in this mode; refuse anything else rather than break Image's contract.
         guard [1, 3, 4].contains(d.channels), d.bitDepth == 8 else {
             throw DataError.corruptImage(name, "decoder produced \(d.channels) channels at \(d.bitDepth) bits")
