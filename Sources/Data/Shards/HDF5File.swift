@@ -7,10 +7,14 @@ import Foundation
 final class HDF5File {
     let path: String
     private(set) var id: hid_t
+    /// The file's size in bytes, the yardstick for how much a dataset may decode to.
+    let fileSize: Int
 
     private init(path: String, id: hid_t) {
         self.path = path
         self.id = id
+        var info = stat()
+        fileSize = stat(path, &info) == 0 ? Int(info.st_size) : 0
     }
 
     /// HDF5 prints its error stack by default, and that setting is per thread in thread-safe builds.
@@ -173,13 +177,38 @@ final class HDF5File {
     func shape(_ name: String) throws -> [Int] {
         let ds = try openDataset(name)
         defer { H5Dclose(ds) }
+        return try dimensions(ds, name)
+    }
+
+    /// The dimensions as the file states them, refused when any (or their product) does not fit in an Int.
+    private func dimensions(_ ds: hid_t, _ name: String) throws -> [Int] {
         let space = H5Dget_space(ds)
+        guard space >= 0 else { throw fail("cannot read the shape of \(name)") }
         defer { H5Sclose(space) }
         let rank = Int(H5Sget_simple_extent_ndims(space))
-        guard rank >= 0 else { throw fail("cannot read the shape of \(name)") }
+        guard (0...32).contains(rank) else { throw fail("cannot read the shape of \(name)") }
         var dims = [hsize_t](repeating: 0, count: rank)
-        H5Sget_simple_extent_dims(space, &dims, nil)
-        return dims.map { Int($0) }
+        guard rank == 0 || H5Sget_simple_extent_dims(space, &dims, nil) >= 0 else { throw fail("cannot read the shape of \(name)") }
+        let shape = dims.map { Int(exactly: $0) ?? -1 }
+        guard !shape.contains(-1), ShardSize.product(shape) != nil else {
+            throw DataError.shard(path, "dataset \(name) claims shape \(dims), too large to address")
+        }
+        return shape
+    }
+
+
+    /// The most bytes `name` can honestly decode to. Stored data cannot exceed the file, and deflate, the
+    /// only compression our writer uses, expands at most 1032:1. A header claiming more (unwritten chunks
+    /// read back as fill values, or a forged extent) would only make us allocate for nothing.
+    private func decodedByteLimit(_ ds: hid_t) -> Int {
+        let plist = H5Dget_create_plist(ds)
+        var filtered = false
+        if plist >= 0 {
+            filtered = H5Pget_nfilters(plist) > 0
+            H5Pclose(plist)
+        }
+        let (limit, overflow) = max(fileSize, 1 << 16).multipliedReportingOverflow(by: filtered ? 1032 : 1)
+        return overflow ? Int.max : limit
     }
 
     private func openDataset(_ name: String) throws -> hid_t {
@@ -189,29 +218,37 @@ final class HDF5File {
     }
 
     /// Rows [start, start+rows) along axis 0, flattened; `rowSize` is the product of the other axes.
+    /// Every size here (start, rows, the dataset's shape) comes from the file, so all are checked, with
+    /// overflow-checked arithmetic, before anything is allocated.
     func read<T>(_ name: String, type: hid_t, start: Int, rows: Int, rowSize: Int, zero: T) throws -> [T] {
-        var out = [T](repeating: zero, count: rows * rowSize)
-        if rows == 0 { return out }
+        if rows == 0 { return [] }
         HDF5File.lock.lock()
         defer { HDF5File.lock.unlock() }
         HDF5File.quiet()
         let ds = try openDataset(name)
         defer { H5Dclose(ds) }
-        let fileSpace = H5Dget_space(ds)
-        defer { H5Sclose(fileSpace) }
-        let rank = Int(H5Sget_simple_extent_ndims(fileSpace))
-        var dims = [hsize_t](repeating: 0, count: max(rank, 1))
-        H5Sget_simple_extent_dims(fileSpace, &dims, nil)
-        let inner = dims.dropFirst().reduce(1) { $0 * Int($1) }
-        guard rank >= 1, inner == rowSize, start >= 0, start + rows <= Int(dims[0]) else {
-            throw DataError.shard(path, "\(name) has shape \(dims.map { Int($0) }); cannot read rows \(start)..<\(start + rows) of size \(rowSize)")
+        let dims = try dimensions(ds, name)
+        let rank = dims.count
+        let inner = ShardSize.product(dims.dropFirst()) ?? -1
+        let (end, endOverflow) = start.addingReportingOverflow(rows)
+        guard rank >= 1, inner == rowSize, start >= 0, rows > 0, !endOverflow, end <= dims[0] else {
+            throw DataError.shard(path, "dataset \(name) has shape \(dims); cannot read \(rows) rows of \(rowSize) from row \(start)")
         }
+        guard let values = ShardSize.product([rows, rowSize]), let bytes = ShardSize.product([values, MemoryLayout<T>.stride]),
+              bytes <= decodedByteLimit(ds) else {
+            throw DataError.shard(path, "dataset \(name): \(rows) rows of \(rowSize) values is more than a \(fileSize)-byte file can hold")
+        }
+        var out = [T](repeating: zero, count: values)
+        let fileSpace = H5Dget_space(ds)
+        guard fileSpace >= 0 else { throw fail("cannot read \(name)") }
+        defer { H5Sclose(fileSpace) }
         var offset = [hsize_t](repeating: 0, count: rank)
         offset[0] = hsize_t(start)
-        var count = dims
+        var count = dims.map { hsize_t($0) }
         count[0] = hsize_t(rows)
-        H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, offset, nil, count, nil)
+        guard H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, offset, nil, count, nil) >= 0 else { throw fail("cannot read \(name)") }
         let memSpace = H5Screate_simple(Int32(rank), count, nil)
+        guard memSpace >= 0 else { throw fail("cannot read \(name)") }
         defer { H5Sclose(memSpace) }
         let rc = out.withUnsafeMutableBytes { H5Dread(ds, type, memSpace, fileSpace, chdf5_p_default(), $0.baseAddress) }
         guard rc >= 0 else { throw fail("cannot read \(name)") }
@@ -221,12 +258,18 @@ final class HDF5File {
     func readAll<T>(_ name: String, type: hid_t, zero: T) throws -> [T] {
         let s = try shape(name)
         let rows = s.first ?? 0
-        return try read(name, type: type, start: 0, rows: rows, rowSize: s.dropFirst().reduce(1, *), zero: zero)
+        return try read(name, type: type, start: 0, rows: rows, rowSize: ShardSize.product(s.dropFirst()) ?? 0, zero: zero)
     }
 
     func readStrings(_ name: String) throws -> [String] {
-        let n = try shape(name).first ?? 0
+        let s = try shape(name)
+        guard s.count == 1 else { throw DataError.shard(path, "dataset \(name) has shape \(s), expected one axis of strings") }
+        let n = s[0]
         if n == 0 { return [] }
+        // Each variable-length string costs at least 16 bytes of heap reference in the file.
+        guard n <= fileSize / 16 else {
+            throw DataError.shard(path, "dataset \(name) claims \(n) strings, more than a \(fileSize)-byte file can hold")
+        }
         let ds = try openDataset(name)
         defer { H5Dclose(ds) }
         let type = HDF5File.utf8VariableString()

@@ -21,15 +21,17 @@ public final class ShardDataset: @unchecked Sendable {
         self.paths = paths
         self.maxOpenShards = max(1, maxOpenShards)
         var counts: [Int] = []
+        var starts = [0]
         for p in paths {
             let f = try HDF5File.open(path: p)
-            let n = try f.intAttribute("count")
+            let n = Int(try f.intAttribute("count"))
             f.close()
-            counts.append(Int(n))
+            // Checked here because the running total below would otherwise overflow on a forged count.
+            guard n >= 0, n <= f.fileSize else { throw DataError.shard(p, "count attribute \(n) is impossible for a \(f.fileSize)-byte file") }
+            counts.append(n)
+            starts.append((starts.last ?? 0) + n)
         }
         self.counts = counts
-        var starts = [0]
-        for n in counts { starts.append(starts.last! + n) }
         self.starts = starts
     }
 

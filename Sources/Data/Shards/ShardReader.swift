@@ -23,8 +23,24 @@ public final class ShardReader: @unchecked Sendable {
         let version = try file.intAttribute("version")
         guard version == ShardLayout.version else { throw DataError.shard(path, "layout version \(version) is not supported (expected \(ShardLayout.version))") }
         let n = Int(try file.intAttribute("count"))
+        // Every record has an id string and image bytes, so a count beyond the file size is a lie.
+        guard n >= 0, n <= file.fileSize else {
+            throw DataError.shard(path, "count attribute \(n) is impossible for a \(file.fileSize)-byte file")
+        }
         count = n
-        numKeypoints = Int(try file.intAttribute("num_keypoints"))
+        let k = Int(try file.intAttribute("num_keypoints"))
+        guard (0...ShardReader.maxKeypoints).contains(k) else {
+            throw DataError.shard(path, "num_keypoints attribute \(k) is outside 0...\(ShardReader.maxKeypoints)")
+        }
+        numKeypoints = k
+        let keypointShape = try file.shape(ShardLayout.keypoints.valuesPath)
+        guard keypointShape.count == 3, keypointShape[2] == 3, k == 0 || keypointShape[1] == k else {
+            throw DataError.shard(path, "dataset \(ShardLayout.keypoints.valuesPath) has shape \(keypointShape), expected (people, \(k), 3)")
+        }
+        for name in [ShardLayout.id, ShardLayout.source, ShardLayout.width, ShardLayout.height] {
+            let shape = try file.shape(name)
+            guard shape == [n] else { throw DataError.shard(path, "dataset \(name) has shape \(shape), expected [\(n)] (the count attribute)") }
+        }
         ids = try file.readStrings(ShardLayout.id)
         sources = try file.readStrings(ShardLayout.source)
         widths = try file.readAll(ShardLayout.width, type: chdf5_native_int32(), zero: Int32(0))
@@ -34,14 +50,25 @@ public final class ShardReader: @unchecked Sendable {
         }
         var offsets: [String: [Int64]] = [:]
         for field in ShardLayout.all {
+            let shape = try file.shape(field.offsetsPath)
+            guard shape == [n + 1] else {
+                throw DataError.shard(path, "dataset \(field.offsetsPath) has shape \(shape), expected [\(n + 1)] (count + 1)")
+            }
             let o = try file.readAll(field.offsetsPath, type: chdf5_native_int64(), zero: Int64(0))
             guard o.count == n + 1, o.first == 0, zip(o, o.dropFirst()).allSatisfy({ $0 <= $1 }) else {
                 throw DataError.shard(path, "\(field.offsetsPath) is not \(n + 1) non-decreasing offsets from 0")
+            }
+            let rows = try file.shape(field.valuesPath).first ?? 0
+            guard let last = o.last, last <= Int64(rows) else {
+                throw DataError.shard(path, "\(field.offsetsPath) ends at row \(o.last ?? 0) but \(field.valuesPath) has \(rows) rows")
             }
             offsets[field.group] = o
         }
         self.offsets = offsets
     }
+
+    /// Goliath has 308; anything near this is a corrupt attribute, and it multiplies every keypoint read.
+    static let maxKeypoints = 65_536
 
     private func range(_ field: ShardLayout.Field, _ i: Int) -> (start: Int, rows: Int) {
         let o = offsets[field.group] ?? []
@@ -68,6 +95,17 @@ public final class ShardReader: @unchecked Sendable {
         try check(i)
         let u8 = chdf5_native_uint8(), f32 = chdf5_native_float()
         let w = Int(widths[i]), h = Int(heights[i])
+        // Checked before any label is read: depth and normals are sized by it.
+        guard w > 0, h > 0 else { throw DataError.shard(path, "record \(i) has size \(w)x\(h)") }
+        do { try ImageLimits.current.check(width: w, height: h, name: path) } catch let DataError.tooLarge(_, why) {
+            throw DataError.shard(path, "record \(i): \(why)")
+        }
+        for field in [ShardLayout.depth, ShardLayout.normals] {
+            let rows = range(field, i).rows
+            guard rows == 0 || rows == w * h else {
+                throw DataError.shard(path, "record \(i) \(field.group) has \(rows) rows for a \(w)x\(h) image")
+            }
+        }
         var r = ShardRecord(id: ids[i], source: sources[i], jpeg: try imageBytes(at: i), width: w, height: h)
         let b = try slice(ShardLayout.boxes, i, rowSize: 5, type: f32, zero: Float(0)) ?? []
         r.boxes = stride(from: 0, to: b.count, by: 5).map { PersonBox(x: b[$0], y: b[$0 + 1], w: b[$0 + 2], h: b[$0 + 3], score: b[$0 + 4]) }
