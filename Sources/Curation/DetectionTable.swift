@@ -119,7 +119,7 @@ public struct DetectionTable: Sendable {
         }
         let any: Any
         do { any = try JSONSerialization.jsonObject(with: Foundation.Data(bytes)) } catch {
-            throw CurationError.detections(path, "(file)", "not valid JSON: \(error.localizedDescription)")
+            throw CurationError.detections(path, "(file)", "not valid JSON: \(JSONProblem.describe(error, in: Foundation.Data(bytes)))")
         }
         let list: [Any]
         if let a = any as? [Any] { list = a } else if let o = any as? [String: Any], let a = o["images"] as? [Any] { list = a } else {
@@ -148,8 +148,10 @@ struct JSONFields {
 
     func object(_ line: String) throws -> [String: Any] {
         let any: Any
-        do { any = try JSONSerialization.jsonObject(with: Foundation.Data(line.utf8)) } catch {
-            throw fail("", "not valid JSON")
+        let bytes = Foundation.Data(line.utf8)
+        do { any = try JSONSerialization.jsonObject(with: bytes) } catch {
+            let position = JSONProblem.describe(error, in: bytes).replacingOccurrences(of: "line 1, column", with: "column")
+            throw fail("", "not valid JSON: \(position)")
         }
         guard let o = any as? [String: Any] else { throw fail("", "expected a JSON object") }
         return o
@@ -159,6 +161,13 @@ struct JSONFields {
         guard let n = v as? NSNumber else { throw fail(field, v == nil ? "missing" : "expected a number") }
         guard n.doubleValue.isFinite else { throw fail(field, "not finite") }
         return n.doubleValue
+    }
+
+    /// Boxes and scores are stored as Float, so the value must stay finite after narrowing (1e39 does not).
+    func float(_ v: Any?, _ field: String) throws -> Double {
+        let d = try number(v, field)
+        guard Float(d).isFinite else { throw fail(field, "\(d) is beyond the range of a 32-bit float") }
+        return d
     }
 
     func int(_ v: Any?, _ field: String) throws -> Int {
@@ -176,9 +185,9 @@ struct JSONFields {
     func detection(_ v: Any, _ field: String, defaultCategory: Int) throws -> Detection {
         guard let o = v as? [String: Any] else { throw fail(field, "expected an object") }
         guard let b = o["bbox"] as? [Any], b.count == 4 else { throw fail("\(field).bbox", "expected [x, y, w, h]") }
-        let xywh = try b.enumerated().map { try number($1, "\(field).bbox[\($0)]") }
+        let xywh = try b.enumerated().map { try float($1, "\(field).bbox[\($0)]") }
         guard xywh[2] >= 0, xywh[3] >= 0 else { throw fail("\(field).bbox", "width and height must be >= 0") }
-        let score = try number(o["score"], "\(field).score")
+        let score = try float(o["score"], "\(field).score")
         let category = try o["category_id"].map { try int($0, "\(field).category_id") } ?? defaultCategory
         return Detection(categoryID: category, box: PersonBox(x: Float(xywh[0]), y: Float(xywh[1]), w: Float(xywh[2]),
                                                               h: Float(xywh[3]), score: Float(score)))

@@ -31,8 +31,29 @@ public enum COCOKeypointFile {
         do {
             return try JSONDecoder().decode(type, from: data)
         } catch let error as DecodingError {
+            if case let .dataCorrupted(context) = error, context.codingPath.isEmpty {
+                throw MetricsError.malformedJSON(file: url.path, field: "(top level)", problem: syntaxProblem(data))
+            }
             throw malformed(error, file: url.path)
         }
+    }
+
+    /// JSONDecoder on Linux says only "not valid JSON", with no position, both for a syntax error and for
+    /// a number that does not fit its field. JSONSerialization tells the two apart and gives the byte
+    /// offset of a syntax error, which becomes a line and column.
+    static func syntaxProblem(_ data: Data) -> String {
+        do { _ = try JSONSerialization.jsonObject(with: data) } catch {
+            let message = ((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String) ?? error.localizedDescription
+            guard let r = message.range(of: "character "), let offset = Int(message[r.upperBound...].prefix { $0.isNumber }) else {
+                return "not valid JSON: \(message)"
+            }
+            var line = 1, column = 1
+            for b in data.prefix(offset) {
+                if b == UInt8(ascii: "\n") { line += 1; column = 1 } else { column += 1 }
+            }
+            return "not valid JSON: line \(line), column \(column): \(message)"
+        }
+        return "a number does not fit its field (an integer beyond 64 bits, or a fraction where an integer is expected)"
     }
 
     /// Turns a decoder's coding path into `annotations[3].keypoints`, the form a user can search for.

@@ -71,6 +71,9 @@ public struct KeypointAnnotation: Codable, Equatable, Sendable {
         }
         numKeypoints = try c.decodeIfPresent(Int.self, forKey: .numKeypoints)
             ?? KeypointAnnotation.labelledCount(keypoints)
+        guard numKeypoints >= 0 else {
+            throw DecodingError.dataCorruptedError(forKey: .numKeypoints, in: c, debugDescription: "\(numKeypoints) is negative")
+        }
     }
 }
 

@@ -47,6 +47,13 @@ struct JSONPath {
         return d
     }
 
+    /// A number stored as Float, so it must also be finite after narrowing (1e39 is not).
+    func float(_ v: Any?, _ at: String) throws -> Float {
+        let d = try number(v, at)
+        guard Float(d).isFinite else { throw fail(at, "\(d) is beyond the range of a 32-bit float") }
+        return Float(d)
+    }
+
     func int(_ v: Any?, _ at: String) throws -> Int {
         let d = try number(v, at)
         guard d == d.rounded(), abs(d) < 9e15 else { throw fail(at, "expected an integer, got \(d)") }
@@ -59,7 +66,7 @@ struct JSONPath {
     }
 
     func numbers(_ v: Any?, _ at: String) throws -> [Float] {
-        try array(v, at).enumerated().map { Float(try number($0.element, "\(at)[\($0.offset)]")) }
+        try array(v, at).enumerated().map { try float($0.element, "\(at)[\($0.offset)]") }
     }
 
     func intPairs(_ v: Any?, _ at: String) throws -> [(Int, Int)] {
@@ -73,11 +80,7 @@ struct JSONPath {
     static func load(path: String) throws -> Any {
         let bytes = try FileIO.read(path: path)
         if bytes.isEmpty { throw DataError.empty(path) }
-        do {
-            return try JSONSerialization.jsonObject(with: Foundation.Data(bytes))
-        } catch {
-            throw DataError.invalidContent(path, "not valid JSON: \(error.localizedDescription)")
-        }
+        return try JSONProblem.parse(Foundation.Data(bytes), name: path)
     }
 
     static func write(_ object: Any, path: String) throws {

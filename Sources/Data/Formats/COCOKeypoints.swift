@@ -110,11 +110,15 @@ public struct COCOKeypointDataset: Sendable {
             let b = try j.numbers(d["bbox"], "\(at).bbox")
             guard b.count == 4, b[2] >= 0, b[3] >= 0 else { throw j.fail("\(at).bbox", "expected [x, y, w, h] with w, h >= 0") }
             let box = PersonBox(x: b[0], y: b[1], w: b[2], h: b[3], score: 1)
-            let area = try d["area"].map { Float(try j.number($0, "\(at).area")) }
+            let area = try d["area"].map { try j.float($0, "\(at).area") }
             var a = COCOKeypointAnnotation(id: try j.int(d["id"], "\(at).id"), imageID: imageID,
                                            categoryID: try (d["category_id"].map { try j.int($0, "\(at).category_id") } ?? categoryID),
                                            keypoints: keypoints, bbox: box, area: area, isCrowd: crowd)
-            if let n = d["num_keypoints"] { a.numKeypoints = try j.int(n, "\(at).num_keypoints") }
+            if let n = d["num_keypoints"] {
+                let stated = try j.int(n, "\(at).num_keypoints")
+                guard (0...k).contains(stated) else { throw j.fail("\(at).num_keypoints", "\(stated) is outside 0...\(k)") }
+                a.numKeypoints = stated
+            }
             annotations.append(a)
         }
         let schemaUsed = schema ?? KeypointSchema.forCount(k)
@@ -172,7 +176,7 @@ public enum COCOKeypointResults {
             }
             return COCOKeypointResult(imageID: try j.int(d["image_id"], "\(at).image_id"),
                                       categoryID: try (d["category_id"].map { try j.int($0, "\(at).category_id") } ?? 1),
-                                      keypoints: kp, score: Float(try j.number(d["score"], "\(at).score")))
+                                      keypoints: kp, score: try j.float(d["score"], "\(at).score"))
         }
     }
 }
@@ -204,7 +208,7 @@ public enum COCODetections {
             let d = try j.dict(v, at)
             let b = try j.numbers(d["bbox"], "\(at).bbox")
             guard b.count == 4, b[2] >= 0, b[3] >= 0 else { throw j.fail("\(at).bbox", "expected [x, y, w, h] with w, h >= 0") }
-            let score = Float(try j.number(d["score"], "\(at).score"))
+            let score = try j.float(d["score"], "\(at).score")
             return COCODetection(imageID: try j.int(d["image_id"], "\(at).image_id"),
                                  categoryID: try (d["category_id"].map { try j.int($0, "\(at).category_id") } ?? 1),
                                  box: PersonBox(x: b[0], y: b[1], w: b[2], h: b[3], score: score))

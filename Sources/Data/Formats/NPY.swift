@@ -43,7 +43,6 @@ public enum NPY {
             guard let n = Int(t), n >= 0 else { throw DataError.invalidContent(name, "bad shape '\(shapeText)' in .npy header") }
             shape.append(n)
         }
-        let count = shape.reduce(1, *)
         let body = headerStart + headerLength
         let size: Int
         switch dtype {
@@ -54,8 +53,18 @@ public enum NPY {
         case "<f2": size = 2
         default: throw DataError.invalidContent(name, "dtype \(dtype) is not supported (expected little-endian float32, float64, float16, uint8 or uint16)")
         }
-        guard b.count - body >= count * size else {
-            throw DataError.invalidContent(name, "data holds \(b.count - body) bytes, shape \(shape) of \(dtype) needs \(count * size)")
+        // The shape comes from the file: its byte size is computed with overflow checks and must be exactly
+        // what follows the header (NumPy writes nothing after the data, so extra bytes mean a wrong shape).
+        var count = 1
+        for d in shape {
+            let (p, overflow) = count.multipliedReportingOverflow(by: d)
+            guard !overflow else { throw DataError.invalidContent(name, "shape \(shape) in the .npy header is too large") }
+            count = p
+        }
+        let (needed, overflow) = count.multipliedReportingOverflow(by: size)
+        guard !overflow, b.count - body == needed else {
+            throw DataError.invalidContent(name, "data holds \(b.count - body) bytes, shape \(shape) of \(dtype) needs "
+                                           + (overflow ? "more than fits in memory" : "\(needed)"))
         }
         var values = [Float](repeating: 0, count: count)
         b.withUnsafeBytes { raw in
