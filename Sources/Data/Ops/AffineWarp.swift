@@ -13,17 +13,19 @@ enum Warp {
                     for ox in 0..<outWidth {
                         let (sx, sy) = inv.apply(Double(ox) + 0.5, Double(oy) + 0.5)
                         let dst = (oy * outWidth + ox) * C
+                        // Bounds are tested in Double before converting: a map built from a forged box can send
+                        // pixels to 1e30 or NaN, where Int() would trap.
                         if interpolation == .nearest {
-                            let ix = Int((sx).rounded(.down)), iy = Int((sy).rounded(.down))
-                            guard ix >= 0, iy >= 0, ix < width, iy < height else { continue }
+                            guard sx >= 0, sy >= 0, sx < Double(width), sy < Double(height) else { continue }
+                            let ix = Int(sx.rounded(.down)), iy = Int(sy.rounded(.down))
                             let p = (iy * width + ix) * C
                             for c in 0..<C { o[dst + c] = s[p + c] }
                             continue
                         }
                         // Bilinear between the four surrounding centres; taps outside the image count as `fill`.
                         let fx = sx - 0.5, fy = sy - 0.5
+                        guard fx >= -1, fy >= -1, fx < Double(width), fy < Double(height) else { continue }
                         let x0 = Int(fx.rounded(.down)), y0 = Int(fy.rounded(.down))
-                        guard x0 >= -1, y0 >= -1, x0 < width, y0 < height else { continue }
                         let ax = Float(fx - Double(x0)), ay = Float(fy - Double(y0))
                         let f = toFloat(fill)
                         for c in 0..<C {

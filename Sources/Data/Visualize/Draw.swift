@@ -11,8 +11,11 @@ public enum Draw {
 
     public static func line(_ img: inout [UInt8], _ w: Int, _ h: Int, _ x0: Float, _ y0: Float, _ x1: Float, _ y1: Float, _ c: RGB,
                             thickness: Int = 1) {
+        let r = max(0, thickness / 2)
+        // Coordinates may come from a detector file or a model gone wrong (1e30, NaN): clip the segment to
+        // the canvas first, so the step count stays about the canvas size and every conversion to Int is safe.
+        guard let (x0, y0, x1, y1) = clip(x0, y0, x1, y1, to: (-Float(r) - 1, -Float(r) - 1, Float(w + r) + 1, Float(h + r) + 1)) else { return }
         let steps = max(1, Int(max(abs(x1 - x0), abs(y1 - y0)).rounded(.up)))
-        let r = thickness / 2
         for k in 0...steps {
             let t = Float(k) / Float(steps)
             let x = Int(x0 + (x1 - x0) * t), y = Int(y0 + (y1 - y0) * t)
@@ -25,7 +28,29 @@ public enum Draw {
         line(&img, w, h, x0, y0, x0, y1, c); line(&img, w, h, x1, y0, x1, y1, c)
     }
 
+    /// Liang–Barsky clipping of a segment to a rectangle (minX, minY, maxX, maxY); nil when it misses or is not finite.
+    static func clip(_ x0: Float, _ y0: Float, _ x1: Float, _ y1: Float,
+                     to box: (Float, Float, Float, Float)) -> (Float, Float, Float, Float)? {
+        guard x0.isFinite, y0.isFinite, x1.isFinite, y1.isFinite else { return nil }
+        // In Double, so differences of huge Floats cannot overflow to infinity.
+        let (ax, ay, dx, dy) = (Double(x0), Double(y0), Double(x1) - Double(x0), Double(y1) - Double(y0))
+        var t0 = 0.0, t1 = 1.0
+        for (p, q) in [(-dx, ax - Double(box.0)), (dx, Double(box.2) - ax), (-dy, ay - Double(box.1)), (dy, Double(box.3) - ay)] {
+            if p == 0 {
+                if q < 0 { return nil }
+            } else {
+                let t = q / p
+                if p < 0 { t0 = max(t0, t) } else { t1 = min(t1, t) }
+                if t0 > t1 { return nil }
+            }
+        }
+        return (Float(ax + t0 * dx), Float(ay + t0 * dy), Float(ax + t1 * dx), Float(ay + t1 * dy))
+    }
+
     public static func dot(_ img: inout [UInt8], _ w: Int, _ h: Int, _ x: Float, _ y: Float, radius: Int, _ c: RGB) {
+        // Anything off the canvas by more than the radius draws nothing (and NaN compares false).
+        let rf = Float(max(0, radius))
+        guard x >= -rf - 1, y >= -rf - 1, x <= Float(w) + rf + 1, y <= Float(h) + rf + 1 else { return }
         let cx = Int(x), cy = Int(y)
         for dy in -radius...radius { for dx in -radius...radius where dx * dx + dy * dy <= radius * radius { plot(&img, w, h, cx + dx, cy + dy, c) } }
     }
@@ -40,7 +65,8 @@ public enum Turbo {
     ]
     /// t in [0, 1]: 0 is dark blue, 1 dark red.
     public static func colour(_ t: Float) -> Draw.RGB {
-        let x = min(max(t, 0), 1) * Float(keys.count - 1)
+        // NaN (a diverged model, a corrupt depth file) would reach Int(x) unclamped, because max(NaN, 0) is NaN.
+        let x = (t.isNaN ? 0 : min(max(t, 0), 1)) * Float(keys.count - 1)
         let i = min(Int(x), keys.count - 2), f = x - Float(i)
         let a = keys[i], b = keys[i + 1]
         func byte(_ u: Float, _ v: Float) -> UInt8 { UInt8(min(max((u + (v - u) * f) * 255, 0), 255)) }
