@@ -188,6 +188,8 @@ struct JSONFields {
         let xywh = try b.enumerated().map { try float($1, "\(field).bbox[\($0)]") }
         guard xywh[2] >= 0, xywh[3] >= 0 else { throw fail("\(field).bbox", "width and height must be >= 0") }
         let score = try float(o["score"], "\(field).score")
+        // Detectors write probabilities; anything else is a column mix-up that would pass every score rule.
+        guard (0...1).contains(score) else { throw fail("\(field).score", "\(score) is not a probability in [0, 1]") }
         let category = try o["category_id"].map { try int($0, "\(field).category_id") } ?? defaultCategory
         return Detection(categoryID: category, box: PersonBox(x: Float(xywh[0]), y: Float(xywh[1]), w: Float(xywh[2]),
                                                               h: Float(xywh[3]), score: Float(score)))

@@ -80,7 +80,7 @@ public enum ImageSource: Sendable, Equatable {
         case let .list(file):
             let base = URL(fileURLWithPath: file).deletingLastPathComponent().path
             let reader: LineReader
-            do { reader = try LineReader(path: file) } catch let e as DataError { throw CurationError.images(file, e.description) }
+            do { reader = try LineReader(path: file) } catch let e as DataError { throw Self.inputError(file, e) }
             while let (raw, _) = try reader.next() {
                 let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
                 if line.isEmpty || line.hasPrefix("#") { continue }
@@ -90,7 +90,7 @@ public enum ImageSource: Sendable, Equatable {
         case let .shards(paths):
             for p in paths {
                 let reader: ShardReader
-                do { reader = try ShardReader(path: p) } catch let e as DataError { throw CurationError.images(p, e.description) }
+                do { reader = try ShardReader(path: p) } catch let e as DataError { throw Self.inputError(p, e) }
                 for row in 0..<reader.count {
                     if try !emit(reader.ids[row], .shardRecord(path: p, row: row)) { return }
                 }
@@ -105,5 +105,11 @@ public enum ImageSource: Sendable, Equatable {
         case let .list(p): return "list:" + p
         case let .shards(ps): return "shards:" + ps.joined(separator: ",")
         }
+    }
+
+    /// The reader's error already starts with the file's name; say it once.
+    static func inputError(_ path: String, _ e: DataError) -> CurationError {
+        let text = e.description
+        return .images(path, text.hasPrefix(path + ": ") ? String(text.dropFirst(path.count + 2)) : text)
     }
 }

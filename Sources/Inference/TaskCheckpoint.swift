@@ -93,11 +93,12 @@ public enum TaskCheckpoint {
             throw fail("width \(width) is not a known preset, so the number of attention heads is unknown (pass --heads)")
         }
         let fc1 = shape("blocks.0.mlp.fc1.weight") ?? shape("layers.0.ffn.layers.0.0.weight")
-        let mlpRatio = fc1.map { $0[0] / max(width, 1) } ?? 4
+        // Shapes come from the file, so their rank is not assumed anywhere below.
+        let mlpRatio = fc1?.first.map { $0 / max(width, 1) } ?? 4
 
         var (h, w) = (overrides.inputHeight ?? official.imageHeight ?? 0, overrides.inputWidth ?? official.imageWidth ?? 0)
         if h == 0 || w == 0 {
-            let rows = shape("pos_embed")?[1] ?? 0
+            let rows = shape("pos_embed").flatMap { $0.count == 3 ? $0[1] : nil } ?? 0
             let noCls = rows - (st.contains("cls_token") || st.contains("backbone.cls_token") ? 1 : 0)
             if noCls == 64 * 48 { (h, w) = (1024, 768) }
             else if let side = exactSquareRoot(noCls) { (h, w) = (side * patchSize, side * patchSize) }
@@ -112,7 +113,7 @@ public enum TaskCheckpoint {
         func layers(_ kind: String, channelAxis: Int) -> [Int] {
             var out: [Int] = []
             var i = 0
-            while let s = st.entries["\(prefix).\(kind).\(i).weight"]?.shape { out.append(s[channelAxis]); i += 3 }
+            while let s = st.entries["\(prefix).\(kind).\(i).weight"]?.shape, s.count == 4 { out.append(s[channelAxis]); i += 3 }
             return out
         }
         let deconvs = layers("deconv_layers", channelAxis: 1)   // ConvTranspose2d weights are (in, out, k, k)

@@ -44,7 +44,12 @@ public enum COCOKeypointFile {
     static func syntaxProblem(_ data: Data) -> String {
         do { _ = try JSONSerialization.jsonObject(with: data) } catch {
             let message = ((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String) ?? error.localizedDescription
-            guard let r = message.range(of: "character "), let offset = Int(message[r.upperBound...].prefix { $0.isNumber }) else {
+            let offset: Int
+            if let r = message.range(of: "character "), let n = Int(message[r.upperBound...].prefix { $0.isNumber }) {
+                offset = n
+            } else if message.contains("end of file") {
+                offset = data.count
+            } else {
                 return "not valid JSON: \(message)"
             }
             var line = 1, column = 1

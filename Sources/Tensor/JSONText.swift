@@ -8,7 +8,7 @@ enum JSONText {
     /// "line L, column C (byte N): <Foundation's message>" when the error names an offset, else its message.
     static func problem(_ error: Error, in bytes: Data) -> String {
         let message = ((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String) ?? (error as NSError).localizedDescription
-        guard let offset = characterOffset(in: message) else { return message }
+        guard let offset = characterOffset(in: message) ?? (message.contains("end of file") ? bytes.count : nil) else { return message }
         let (line, column) = lineAndColumn(of: offset, in: bytes)
         return "line \(line), column \(column) (byte \(offset)): \(message)"
     }

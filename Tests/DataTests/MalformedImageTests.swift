@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import Data
+@testable import Data
 
 /// Images whose headers lie, built here from valid encodes: the size is checked against `ImageLimits`
 /// before anything is decoded, so a 69-byte PNG claiming 65535x65535 fails at once instead of allocating

@@ -20,7 +20,7 @@ public struct ImageLimits: Sendable, Equatable, CustomStringConvertible {
 
     public static let standard = ImageLimits()
 
-    public var description: String { "\(Self.megapixels(maxPixels)) MP, \(maxSide) px per side" }
+    public var description: String { "\(Self.megapixels(maxPixels)), \(maxSide) px per side" }
 
     private static let lock = NSLock()
     nonisolated(unsafe) private static var stored: ImageLimits?
@@ -64,13 +64,15 @@ public struct ImageLimits: Sendable, Equatable, CustomStringConvertible {
                                      + "(set SAPIENS_MAX_IMAGE_SIDE to allow more)")
         }
         if overflow || pixels > maxPixels {
-            throw DataError.tooLarge(name, "header says \(width)x\(height) = \(Self.megapixels(overflow ? Int.max : pixels)) MP, over the "
-                                     + "\(Self.megapixels(maxPixels)) MP limit (set SAPIENS_MAX_IMAGE_MEGAPIXELS to allow more)")
+            throw DataError.tooLarge(name, "header says \(width)x\(height) = \(Self.megapixels(overflow ? Int.max : pixels)), over the "
+                                     + "\(Self.megapixels(maxPixels)) limit (set SAPIENS_MAX_IMAGE_MEGAPIXELS to allow more)")
         }
     }
 
+    /// "400 MP", "2.5 MP", or a plain pixel count for the tiny limits tests and odd setups use.
     static func megapixels(_ pixels: Int) -> String {
         let mp = Double(pixels) / 1e6
-        return mp >= 10 ? String(Int(mp.rounded())) : String(format: "%.1f", mp)
+        if mp >= 10 { return "\(Int(mp.rounded())) MP" }
+        return mp >= 0.1 ? String(format: "%.1f MP", mp) : "\(pixels) pixels"
     }
 }

@@ -209,6 +209,8 @@ public enum COCODetections {
             let b = try j.numbers(d["bbox"], "\(at).bbox")
             guard b.count == 4, b[2] >= 0, b[3] >= 0 else { throw j.fail("\(at).bbox", "expected [x, y, w, h] with w, h >= 0") }
             let score = try j.float(d["score"], "\(at).score")
+            // Detectors write probabilities; anything else is a column mix-up that would pass every score threshold.
+            guard (0...1).contains(score) else { throw j.fail("\(at).score", "\(score) is not a probability in [0, 1]") }
             return COCODetection(imageID: try j.int(d["image_id"], "\(at).image_id"),
                                  categoryID: try (d["category_id"].map { try j.int($0, "\(at).category_id") } ?? 1),
                                  box: PersonBox(x: b[0], y: b[1], w: b[2], h: b[3], score: score))

@@ -8,7 +8,7 @@ public enum JSONProblem {
     public static func describe(_ error: Error, in bytes: Foundation.Data) -> String {
         let ns = error as NSError
         let message = (ns.userInfo[NSDebugDescriptionErrorKey] as? String) ?? ns.localizedDescription
-        guard let offset = characterOffset(in: message) else { return message }
+        guard let offset = characterOffset(in: message) ?? (message.contains("end of file") ? bytes.count : nil) else { return message }
         let (line, column) = lineAndColumn(of: offset, in: bytes)
         return "line \(line), column \(column): \(message)"
     }
