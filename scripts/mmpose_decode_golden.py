@@ -143,6 +143,16 @@ def main():
                               "heatmaps": f32(maps),
                               "keypoints": kps.astype(np.float64).ravel().tolist(), "scores": scores.astype(np.float64).tolist()})
 
+    # The first map all negative: its stencil starts at flat index 0, so numpy's negative indices wrap around
+    # to the end of the last map.
+    W, H, input_size = 12, 10, (48, 40)
+    maps = np.stack([-0.3 - np.abs(rng.standard_normal((H, W))), gaussian(W, H, 4.3, 6.8, 1.5),
+                     0.2 * rng.standard_normal((H, W)), gaussian(W, H, 10.6, 8.9, 2.0) - 0.1]).astype(np.float32)
+    names = ["all negative, first map", "gaussian 4.3,6.8 sigma 1.5", "random normal", "gaussian near the bottom-right, offset -0.1"]
+    kps, scores = udp_decode(post, refine, maps, input_size)
+    out["decode"].append({"input_size": list(input_size), "heatmap_size": [W, H], "names": names, "heatmaps": f32(maps),
+                          "keypoints": kps.astype(np.float64).ravel().tolist(), "scores": scores.astype(np.float64).tolist()})
+
     # Flip test: direct and mirrored-input heatmaps, flipped back with channel swaps, averaged, decoded.
     W, H, input_size = 24, 32, (96, 128)
     flip_indices = [1, 0, 2, 4, 3]

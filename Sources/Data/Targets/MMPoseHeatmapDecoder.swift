@@ -18,6 +18,9 @@ import Foundation
 ///   as in mmpose; nothing traps on it.
 /// - The Hessian gets float32's epsilon on its diagonal and is inverted in double precision; the step is taken
 ///   in double and rounded to float, as numpy's in-place update of the float32 keypoints does.
+/// - Our blur sums in a different order from OpenCV's SIMD code, so blurred values can differ in the last bit.
+///   That is invisible except where the Hessian is nearly singular (such as the (−1, −1) case above), where
+///   the step can move by a tenth of a heatmap pixel.
 public struct MMPoseHeatmapDecoder: Sendable, Equatable {
     public var inputWidth: Int, inputHeight: Int
     public var heatmapWidth: Int, heatmapHeight: Int
