@@ -1,14 +1,14 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Layers (dependencies point down only): sapiens CLI -> Inference -> Training -> Curation/Synth -> Data/Models -> NN -> Tensor -> C shims;
+// Layers (dependencies point down only): sapiens CLI -> Inference -> Training -> Tasks -> Curation/Synth -> Data/Models/Metrics -> NN -> Tensor -> C shims;
 // Distributed (MPI communicator) sits on its C shim and is used by Training and Curation.
 let package = Package(
     name: "Sapiens",
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "sapiens", targets: ["sapiens"]),
-        .library(name: "SapiensKit", targets: ["Tensor", "NN", "Models", "Data", "Synth", "Metrics", "Training", "Inference", "Curation", "Distributed"]),
+        .library(name: "SapiensKit", targets: ["Tensor", "NN", "Models", "Data", "Synth", "Metrics", "Tasks", "Training", "Inference", "Curation", "Distributed"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -37,22 +37,26 @@ let package = Package(
         .target(name: "Synth", dependencies: ["Data"]),
         .target(name: "Metrics"),
         .target(name: "Curation", dependencies: ["Data", "Distributed", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Training", dependencies: ["Models", "Data", "Synth", "Metrics", "Distributed",
+        // One file per task (pose, seg, depth, normal) behind one protocol, with the task model, its targets, loss,
+        // predictor and scorers: above Models, Data and Metrics because a task spans them, below Training and Inference.
+        .target(name: "Tasks", dependencies: ["Models", "Data", "Metrics"]),
+        .target(name: "Training", dependencies: ["Tasks", "Models", "Data", "Synth", "Metrics", "Distributed",
                                                  .product(name: "Yams", package: "Yams"),
                                                  .product(name: "Logging", package: "swift-log")]),
-        .target(name: "Inference", dependencies: ["Training"]),
-        .executableTarget(name: "sapiens", dependencies: ["Inference", "Curation", "Distributed",
+        .target(name: "Inference", dependencies: ["Tasks", "Training"]),
+        .executableTarget(name: "sapiens", dependencies: ["Inference", "Tasks", "Curation", "Distributed",
                                                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "NN", "Models"]),
         .testTarget(name: "NNTests", dependencies: ["NN"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Tasks"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tasks"]),
         .testTarget(name: "DataTests", dependencies: ["Data"]),
         .testTarget(name: "CurationTests", dependencies: ["Curation"]),
         .testTarget(name: "SynthTests", dependencies: ["Synth"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training"]),
-        .testTarget(name: "InferenceTests", dependencies: ["Inference"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Tasks"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "Tasks"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Training", "Data", "Tensor"]),
     ],
     // Swift 5 mode: the engine shares buffers across worker threads by design (disjoint ranges),

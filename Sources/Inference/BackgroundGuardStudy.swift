@@ -3,6 +3,7 @@ import Foundation
 import Metrics
 import Models
 import Synth
+import Tasks
 import Training
 
 /// The measurement behind the background guard: the same synthetic scenes (same people, poses, cameras;

@@ -1,6 +1,7 @@
 import Data
 import Foundation
 import Models
+import Tasks
 import Training
 
 /// Everything the task models said about one image, at its own resolution.

@@ -1,6 +1,7 @@
 import Data
 import Foundation
 import Models
+import Tasks
 import NN
 import Tensor
 
@@ -106,10 +107,9 @@ public enum TaskCheckpoint {
             else { throw fail("its position table (\(rows) rows) is neither Sapiens' 64x48 grid nor square (pass --input-size HxW)") }
         }
 
-        let prefix: String
-        if st.names.contains(where: { $0.hasPrefix("head.") }) { prefix = "head" }
-        else if st.names.contains(where: { $0.hasPrefix("decode_head.") }) { prefix = "decode_head" }
-        else { throw fail("it has no head.* or decode_head.* tensors (a backbone-only checkpoint cannot run a task)") }
+        guard let prefix = TaskRegistry.headPrefixes.first(where: { p in st.names.contains { $0.hasPrefix(p + ".") } }) else {
+            throw fail("it has no \(TaskRegistry.headPrefixes.map { $0 + ".*" }.joined(separator: " or ")) tensors (a backbone-only checkpoint cannot run a task)")
+        }
         func layers(_ kind: String, channelAxis: Int) -> [Int] {
             var out: [Int] = []
             var i = 0
@@ -118,36 +118,25 @@ public enum TaskCheckpoint {
         }
         let deconvs = layers("deconv_layers", channelAxis: 1)   // ConvTranspose2d weights are (in, out, k, k)
         let convs = layers("conv_layers", channelAxis: 0)
-        let finalName = prefix == "head" ? "final_layer" : "conv_seg"
+        // Tasks sharing a head prefix share its final layer's name (Sapiens: final_layer / conv_seg).
+        let finalName = TaskRegistry.tasks.first { $0.definition.headPrefix == prefix }?.definition.finalLayerName ?? "conv_seg"
         guard let out = st.entries["\(prefix).\(finalName).weight"]?.shape.first else {
             throw fail("it has no \(prefix).\(finalName).weight")
         }
 
-        let task: VisionTask
-        if prefix == "head" { task = .pose }
-        else if let t = overrides.task { task = t }
-        else {
-            switch out {
-            case 1: task = .depth
-            case 3: task = .normal
-            default: task = .seg
-            }
+        // The head prefix decides when one task uses it (pose); otherwise --task, else the channel count.
+        let sharing = TaskRegistry.tasks.filter { $0.definition.headPrefix == prefix }
+        guard let task = sharing.count == 1 ? sharing[0] : overrides.task ?? TaskRegistry.officialTask(headPrefix: prefix, outChannels: out) else {
+            throw fail("no task has a \(prefix).* head with \(out) outputs (pass --task)")
         }
-        guard (task == .pose) == (prefix == "head") else {
+        guard task.definition.headPrefix == prefix else {
             throw InferenceError.checkpoint(path: path, problem: "its head is \(prefix).* but --task says \(task.rawValue)")
         }
-        var labels = "", names: [String] = []
-        switch task {
-        case .pose:
-            if let s = KeypointSchema.forCount(out) { labels = s.name; names = s.names }
-        case .seg:
-            for c in [SegClasses.sapiens28, SegClasses.lip20] where c.count == out { labels = c.name; names = c.names }
-        default: break
-        }
+        let (labels, names) = task.definition.officialLabels(outChannels: out)
         let backbone = ViTConfig(width: width, depth: depth, heads: heads, patchSize: patchSize, imageHeight: h, imageWidth: w,
                                  mlpRatio: mlpRatio, clsToken: false, layerNormEps: official.layerNormEps ?? 1e-6,
                                  patchPadding: official.patchPadding)
-        var preprocessing = task == .pose ? InputPreprocessing.sapiensPose : InputPreprocessing.sapiensDemo
+        var preprocessing = task.definition.officialPreprocessing
         if let r = overrides.resize { preprocessing.resize = r }
         let config = TaskModelConfig(task: task, backbone: backbone,
                                      head: HeadConfig(deconvChannels: deconvs, convChannels: convs, outChannels: out),
@@ -159,7 +148,7 @@ public enum TaskCheckpoint {
     /// Backbone in either naming (position table resized to the model's grid), then the head, both strict.
     static func loadConverted(_ model: TaskModel, _ st: SafeTensors, path: String) throws {
         try CheckpointNames.loadBackbone(model.backbone, file: st, path: path)
-        let prefix = model.config.task.headPrefix + "."
+        let prefix = model.config.task.definition.headPrefix + "."
         var head: [String: Tensor] = [:]
         for name in st.names where name.hasPrefix(prefix) {
             // Parameter-free norms carry no tensors in our head; BatchNorm counters are not weights.

@@ -1,6 +1,7 @@
 import Data
 import Foundation
 import Models
+import Tasks
 
 /// What try-on needs from the Sapiens heads for one photo (the seed blog's recipe): the garment mask from
 /// the part segmentation, and the depth map turned into a ControlNet-depth conditioning image.

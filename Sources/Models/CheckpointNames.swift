@@ -5,6 +5,12 @@ import Tensor
 /// Maps checkpoint parameter names between conventions, so loading another project's checkpoint
 /// is a name map, not a rewrite.
 public enum CheckpointNames {
+    /// Metadata key of a task checkpoint's JSON configuration (`TaskModelConfig`, in the Tasks module).
+    public static let taskModelMetadataKey = "task_model"
+
+    /// The part of a task checkpoint's configuration the backbone loaders read; the rest belongs to Tasks.
+    struct TaskBackbone: Decodable { let backbone: ViTConfig }
+
     /// Sapiens / mmpretrain ViT names → official MAE names, with or without the `backbone.` prefix.
     /// Names that are not backbone names (heads, or already official) pass through unchanged.
     public static func officialName(_ name: String) -> String {
@@ -56,10 +62,10 @@ public enum CheckpointNames {
     /// The grid of a stored position table with `rows` rows: from the checkpoint's own config when it
     /// records one (our MAE and task checkpoints do), else the square grid with or without a cls row.
     static func sourceGrid(rows: Int, metadata: [String: String]) -> ((h: Int, w: Int), Bool)? {
-        for key in ["encoder", TaskModel.metadataKey] {
+        for key in ["encoder", taskModelMetadataKey] {
             guard let json = metadata[key], let data = json.data(using: .utf8) else { continue }
             let cfg = key == "encoder" ? try? JSONDecoder().decode(ViTConfig.self, from: data)
-                                       : (try? JSONDecoder().decode(TaskModelConfig.self, from: data))?.backbone
+                                       : (try? JSONDecoder().decode(TaskBackbone.self, from: data))?.backbone
             if let c = cfg, c.numTokens == rows { return ((c.gridHeight, c.gridWidth), c.clsToken) }
         }
         for hasCls in [false, true] {

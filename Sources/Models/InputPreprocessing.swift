@@ -26,7 +26,7 @@ public struct InputPreprocessing: Codable, Equatable, Sendable {
     /// (`resize` does not apply) and the pose configs' data_preprocessor statistics, ImageNet's.
     public static let sapiensPose = InputPreprocessing(resize: .stretch, mean: [123.675, 116.28, 103.53], std: [58.395, 57.12, 57.375])
 
-    func validate() throws {
+    public func validate() throws {
         guard mean.count == 3, std.count == 3, std.allSatisfy({ $0 > 0 && $0.isFinite }), mean.allSatisfy(\.isFinite) else {
             throw ModelConfigError.invalid("preprocessing needs 3 finite means and 3 positive standard deviations, got mean \(mean) std \(std)")
         }

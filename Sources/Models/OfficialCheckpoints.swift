@@ -5,8 +5,8 @@ import Foundation
 /// exports are the same names with `_torchscript.pt2` / `_bfloat16.pt2`; converted files often keep the stem.
 public enum OfficialCheckpoints {
     public struct Entry: Equatable, Sendable {
-        /// nil for the MAE-pretrained backbones.
-        public var task: VisionTask?
+        /// The task's name (`VisionTask.rawValue`, e.g. "depth"); nil for the MAE-pretrained backbones.
+        public var task: String?
         /// "coco", "coco_wholebody", "goliath", "render_people", "humans_300m".
         public var dataset: String
         public var size: String
@@ -15,7 +15,7 @@ public enum OfficialCheckpoints {
         public var imageHeight: Int, imageWidth: Int
     }
 
-    static func task(_ t: VisionTask?, _ dataset: String, _ size: String, padding: Int, square: Bool = false) -> Entry {
+    static func task(_ t: String?, _ dataset: String, _ size: String, padding: Int, square: Bool = false) -> Entry {
         Entry(task: t, dataset: dataset, size: size, patchPadding: padding, imageHeight: 1024, imageWidth: square ? 1024 : 768)
     }
 
@@ -32,17 +32,17 @@ public enum OfficialCheckpoints {
         for (dataset, infix, items) in pose {
             for item in items {
                 let p = item.split(separator: ":").map(String.init)
-                t["sapiens_\(p[0])_\(infix)\(p[1])"] = task(.pose, dataset, p[0], padding: 2)
+                t["sapiens_\(p[0])_\(infix)\(p[1])"] = task("pose", dataset, p[0], padding: 2)
             }
         }
         for (size, tail) in [("0.3b", "7673_epoch_194"), ("0.6b", "7777_epoch_178"), ("1b", "7994_epoch_151"), ("2b", "8111_epoch_155")] {
-            t["sapiens_\(size)_goliath_best_goliath_mIoU_\(tail)"] = task(.seg, "goliath", size, padding: 0)
+            t["sapiens_\(size)_goliath_best_goliath_mIoU_\(tail)"] = task("seg", "goliath", size, padding: 0)
         }
         for (size, epoch) in [("0.3b", 100), ("0.6b", 70), ("1b", 88), ("1b", 50), ("2b", 25)] {
-            t["sapiens_\(size)_render_people_epoch_\(epoch)"] = task(.depth, "render_people", size, padding: 0)
+            t["sapiens_\(size)_render_people_epoch_\(epoch)"] = task("depth", "render_people", size, padding: 0)
         }
         for (size, epoch) in [("0.3b", 66), ("0.6b", 200), ("1b", 115), ("2b", 70)] {
-            t["sapiens_\(size)_normal_render_people_epoch_\(epoch)"] = task(.normal, "render_people", size, padding: 2)
+            t["sapiens_\(size)_normal_render_people_epoch_\(epoch)"] = task("normal", "render_people", size, padding: 2)
         }
         for (size, epoch) in [("0.3b", 1600), ("0.6b", 1600), ("1b", 173), ("2b", 660)] {
             for suffix in ["", "_clean"] {

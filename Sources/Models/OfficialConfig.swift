@@ -157,11 +157,11 @@ public enum OfficialConfig {
     /// The patch padding a backbone checkpoint was trained with, for `finetune --init`: our own checkpoints
     /// record it (MAE `encoder`, task `task_model` metadata; absent = 0), official ones resolve as above.
     public static func backbonePadding(metadata: [String: String], path: String, explicitPadding: Int? = nil) throws -> OfficialSettings {
-        for key in ["encoder", TaskModel.metadataKey] {
+        for key in ["encoder", CheckpointNames.taskModelMetadataKey] {
             guard let json = metadata[key] else { continue }
             let data = Data(json.utf8)
             let cfg = key == "encoder" ? try? JSONDecoder().decode(ViTConfig.self, from: data)
-                                       : (try? JSONDecoder().decode(TaskModelConfig.self, from: data))?.backbone
+                                       : (try? JSONDecoder().decode(CheckpointNames.TaskBackbone.self, from: data))?.backbone
             if let c = cfg {
                 var s = OfficialSettings(patchPadding: c.patchPadding, origin: "the checkpoint's own configuration")
                 if let p = explicitPadding, p != c.patchPadding {

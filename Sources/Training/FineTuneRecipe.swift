@@ -1,6 +1,7 @@
 import Data
 import Foundation
 import Models
+import Tasks
 import NN
 import Yams
 
@@ -137,7 +138,7 @@ public struct FineTuneRecipe: Codable, Equatable {
 
     public func validate(path: String) throws {
         func bad(_ f: String, _ r: String) -> RecipeError { .badValue(path: path, field: f, reason: r) }
-        guard VisionTask(rawValue: task) != nil else { throw bad("task", "one of pose, seg, depth, normal") }
+        guard VisionTask(rawValue: task) != nil else { throw bad("task", "one of " + VisionTask.allCases.map(\.rawValue).joined(separator: ", ")) }
         try checkRanges(path: path)
         guard ViTConfig.presets[model.encoder] != nil else {
             throw bad("model.encoder", "unknown preset '\(model.encoder)'; one of \(ViTConfig.presets.keys.sorted().joined(separator: ", "))")
@@ -150,8 +151,8 @@ public struct FineTuneRecipe: Codable, Equatable {
         }
         guard ["sapiens", "custom"].contains(model.head) else { throw bad("model.head", "sapiens or custom") }
         guard model.head_width > 0 else { throw bad("model.head_width", "must be positive") }
-        if visionTask == .pose { _ = try schema(path: path) }
-        if visionTask == .seg { _ = try classes(path: path) }
+        if visionTask.definition.labels == .keypoints { _ = try schema(path: path) }
+        if visionTask.definition.labels == .classes { _ = try classes(path: path) }
         guard ["synthetic", "shards", "folder"].contains(data.source) else { throw bad("data.source", "synthetic, shards or folder") }
         if data.source != "synthetic" && data.path.isEmpty { throw bad("data.path", "required for source \(data.source)") }
         guard ["procedural", "room", "none"].contains(data.synthetic_background) else {
@@ -204,16 +205,11 @@ public struct FineTuneRecipe: Codable, Equatable {
     public func modelConfig() throws -> TaskModelConfig {
         let t = visionTask
         var labels = "", names: [String] = []
-        let out: Int
-        switch t {
-        case .pose:
-            let s = try schema(); labels = s.name; names = s.names; out = s.count
-        case .seg:
-            let c = try classes(); labels = c.name; names = c.names; out = c.count
-        case .depth: out = 1
-        case .normal: out = 3
-        }
-        var head = t.sapiensHead(outChannels: out)
+        var out = t.definition.fixedOutChannels ?? 1
+        // The label set, when the task has one, names the output channels and so decides their number.
+        if t.definition.labels == .keypoints { let s = try schema(); labels = s.name; names = s.names; out = s.count }
+        if t.definition.labels == .classes { let c = try classes(); labels = c.name; names = c.names; out = c.count }
+        var head = t.definition.sapiensHead(outChannels: out)
         if model.head == "custom" {
             let deconvs = model.head_deconvs >= 0 ? model.head_deconvs : head.deconvChannels.count
             let convs = model.head_convs >= 0 ? model.head_convs : head.convChannels.count

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Models
 import Synth
+import Tasks
 import NN
 import Tensor
 
@@ -59,8 +60,8 @@ public final class FineTuner {
     var checkpointRoot: String { (outDir as NSString).appendingPathComponent("checkpoints") }
 
     public func labelSpec() throws -> LabelSpec {
-        let t = recipe.visionTask
-        return LabelSpec(schema: t == .pose ? try recipe.schema() : nil, classes: t == .seg ? try recipe.classes() : nil,
+        let kind = recipe.visionTask.definition.labels
+        return LabelSpec(schema: kind == .keypoints ? try recipe.schema() : nil, classes: kind == .classes ? try recipe.classes() : nil,
                          segRemap: recipe.data.label_remap == "lip_to_sapiens28" ? SegClasses.lipToSapiens28 : nil,
                          depthPNGUnitsPerMetre: Float(recipe.data.depth_png_units_per_metre))
     }
@@ -93,12 +94,12 @@ public final class FineTuner {
         let jitter: PhotometricJitter? = d.photometric_jitter ? PhotometricJitter() : nil
         let (H, W) = (config.backbone.imageHeight, config.backbone.imageWidth)
         let seed = UInt64(truncatingIfNeeded: recipe.seed)
-        if config.task == .pose {
+        if config.task.definition.sampling == .personCrops {
             let instances = try corpus.poseInstances(minKeypoints: d.min_keypoints)
             guard !instances.isEmpty else {
                 throw DataError.invalidArgument("\(corpus.description): no person with a box and at least \(d.min_keypoints) labelled keypoints")
             }
-            logger.info("pose: \(instances.count) person instances")
+            logger.info("\(config.task.rawValue): \(instances.count) person instances")
             let aug = TopDownAugmentation(outWidth: W, outHeight: H, padding: d.box_padding, scale: d.scale_min...d.scale_max,
                                           rotationDegrees: d.rotation_degrees, flipProbability: d.hflip_probability,
                                           backgroundProbability: d.background_probability, jitter: jitter, keypointFlip: try recipe.schema().flipIndex)
@@ -109,7 +110,7 @@ public final class FineTuner {
         }
         let aug = FineTuneAugmentation(outWidth: W, outHeight: H, zoom: d.scale_min...d.scale_max, rotationDegrees: d.rotation_degrees,
                                        flipProbability: d.hflip_probability, backgroundProbability: d.background_probability, jitter: jitter,
-                                       segFlip: config.task == .seg ? (try recipe.classes()).flipMap : nil)
+                                       segFlip: config.task.definition.labels == .classes ? (try recipe.classes()).flipMap : nil)
         return SampleStream(shardCounts: corpus.shardCounts, seed: seed, position: position, workers: d.loader_workers, rank: rank, ranks: ranks) { i, rng in
             targets.make(aug.apply(try corpus.sample(at: i), rng: &rng))
         }
@@ -160,7 +161,7 @@ public final class FineTuner {
         let localB = try dp.localBatch(B)
         let schedule = recipe.lrSchedule
         let lossFn = TaskLoss(task: config.task,
-                              classWeights: config.task == .seg && recipe.loss.class_weights == "sapiens" && config.head.outChannels == 28
+                              classWeights: config.task.definition.labels == .classes && recipe.loss.class_weights == "sapiens" && config.head.outChannels == 28
                                   ? TaskLoss.sapiens28ClassWeights : nil,
                               ohkmTopK: recipe.loss.ohkm_topk > 0 ? recipe.loss.ohkm_topk : nil, siLogLambda: recipe.loss.silog_lambda)
 
@@ -288,13 +289,7 @@ public final class FineTuner {
         }
         let svg = LinePlot.svg(title: "\(recipe.name): \(recipe.task) loss", xLabel: "step", series: [("loss", series("loss"))])
         try? AtomicFile.write(Data(svg.utf8), to: (outDir as NSString).appendingPathComponent("loss.svg"))
-        let shown: [String]
-        switch recipe.visionTask {
-        case .pose: shown = ["AP", "PCK@0.05"]
-        case .seg: shown = ["mIoU", "aAcc"]
-        case .depth: shown = ["abs_rel", "rmse", "d1"]
-        case .normal: shown = ["mean", "median"]
-        }
+        let shown = recipe.visionTask.definition.plottedMetrics
         let valSeries = shown.map { ($0, series("val_" + $0)) }.filter { !$0.1.isEmpty }
         guard !valSeries.isEmpty else { return }
         let valSVG = LinePlot.svg(title: "\(recipe.name): validation", xLabel: "step", series: valSeries)

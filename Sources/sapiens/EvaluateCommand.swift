@@ -3,6 +3,7 @@ import Foundation
 import Inference
 import Metrics
 import Models
+import Tasks
 import Training
 
 struct EvaluateCommand: ParsableCommand {
@@ -20,7 +21,7 @@ struct EvaluateCommand: ParsableCommand {
             scores any model's COCO keypoint results as pycocotools does.
         """)
 
-    @Option(help: "pose, seg, depth or normal.") var task = "pose"
+    @Option(help: ArgumentHelp("\(TaskRegistry.names()).")) var task = "pose"
     @Option(help: "Task checkpoint (folder or model.safetensors) to evaluate on --data.") var checkpoint: String?
     @Option(help: "Labelled evaluation set: a folder of .h5 shards, or a labelled folder.") var data: String?
     @Option(help: "Evaluate only the first N images (0 = all).") var limit = 0
@@ -35,7 +36,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "letterbox or stretch (default: the checkpoint's own; stretch for official ones).") var resize: String?
 
     func run() throws {
-        guard ["pose", "seg", "depth", "normal"].contains(task) else { throw ValidationError("--task must be pose, seg, depth or normal") }
+        guard VisionTask(rawValue: task) != nil else { throw ValidationError("--task must be \(TaskRegistry.names())") }
         do {
             if let gt, let results {
                 guard task == "pose" else { throw ValidationError("--gt/--results scoring is for --task pose") }

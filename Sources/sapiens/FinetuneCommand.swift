@@ -2,6 +2,7 @@ import ArgumentParser
 import Distributed
 import Foundation
 import Tensor
+import Tasks
 import Training
 
 struct FinetuneCommand: ParsableCommand {
@@ -15,7 +16,7 @@ struct FinetuneCommand: ParsableCommand {
         prediction PNGs) and checkpoints/step-N/ (model.safetensors, optimizer.safetensors, state.json).
         """)
 
-    @Option(help: "pose, seg, depth or normal (must match the recipe's task; default: the recipe's).") var task: String?
+    @Option(help: ArgumentHelp("\(TaskRegistry.names()) (must match the recipe's task; default: the recipe's).")) var task: String?
     @Option(help: "Recipe YAML (see recipes/).") var recipe: String
     @Option(name: .customLong("init"), help: "Backbone checkpoint to start from, or `scratch`.") var initFrom: String
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a recipe field, e.g. --set optim.total_steps=300 (repeatable).", valueName: "field=value"))

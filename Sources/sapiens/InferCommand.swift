@@ -4,6 +4,7 @@ import Foundation
 import Inference
 import Models
 import Synth
+import Tasks
 import Tensor
 import Training
 
@@ -25,7 +26,7 @@ struct InferRun: ParsableCommand {
         Per image, in --out: <stem>.keypoints.json, .pose.png, .seg.png (class ids), .seg_vis.png, .depth.npy, .depth.png (16-bit), .depth_vis.png, .normal.npy, .normal_vis.png, .summary.png; for the run: keypoints.json (COCO results) and infer.json. See docs/inference.md.
         """)
 
-    @Option(help: "pose, seg, depth, normal or all (every task that has a checkpoint).") var task = "all"
+    @Option(help: ArgumentHelp("\(VisionTask.allCases.map(\.rawValue).joined(separator: ", ")) or all (every task that has a checkpoint).")) var task = "all"
     @Option(name: .customLong("checkpoint"), help: "Task checkpoint (folder or model.safetensors); repeat for --task all, one per task.")
     var checkpoints: [String] = []
     @Option(help: "Output folder.") var out: String
@@ -63,7 +64,7 @@ struct InferRun: ParsableCommand {
             let wanted: [VisionTask]
             if task == "all" { wanted = VisionTask.allCases }
             else if let t = VisionTask(rawValue: task) { wanted = [t] }
-            else { throw ValidationError("--task must be pose, seg, depth, normal or all") }
+            else { throw ValidationError("--task must be \(VisionTask.allCases.map(\.rawValue).joined(separator: ", ")) or all") }
             guard !checkpoints.isEmpty else { throw ValidationError("give --checkpoint C (repeat it for --task all, one per task)") }
             var overrides = TaskCheckpoint.Overrides(heads: heads, patchPadding: patchPadding, resize: try parseResize(resize))
             if let inputSize { (overrides.inputHeight, overrides.inputWidth) = try parseSize(inputSize, option: "--input-size") }

@@ -3,6 +3,7 @@ import Data
 import Foundation
 import Inference
 import Models
+import Tasks
 
 struct TryonCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

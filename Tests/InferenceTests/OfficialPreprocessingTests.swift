@@ -2,6 +2,7 @@ import Data
 import Foundation
 import Inference
 import Models
+import Tasks
 import Tensor
 import Training
 import XCTest

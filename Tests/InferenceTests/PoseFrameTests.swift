@@ -1,6 +1,7 @@
 import Data
 import Foundation
 import Inference
+import Tasks
 import Training
 import XCTest
 

@@ -2,6 +2,7 @@ import Data
 import Foundation
 import Inference
 import Models
+import Tasks
 import Tensor
 import XCTest
 
@@ -26,6 +27,8 @@ func tinyConfig(_ task: VisionTask) -> TaskModelConfig {
         return TaskModelConfig(task: .depth, backbone: vit, head: HeadConfig(deconvChannels: [16, 16, 16], convChannels: [16], outChannels: 1))
     case .normal:
         return TaskModelConfig(task: .normal, backbone: vit, head: HeadConfig(deconvChannels: [16, 16], convChannels: [16], outChannels: 3))
+    default:
+        preconditionFailure("no tiny configuration for task \(task)")
     }
 }
 

@@ -86,7 +86,7 @@ final class OfficialConfigTests: XCTestCase {
         XCTAssertEqual(padding("sapiens_1b_goliath_best_goliath_mIoU_7994_epoch_151.pth"), 0)
         XCTAssertEqual(padding("sapiens_0.6b_render_people_epoch_70_bfloat16.pt2"), 0)
         XCTAssertEqual(padding("sapiens_1b_epoch_173_clean.pth"), 0)
-        XCTAssertEqual(OfficialCheckpoints.entry(forFile: "sapiens_2b_render_people_epoch_25.pth")?.task, .depth)
+        XCTAssertEqual(OfficialCheckpoints.entry(forFile: "sapiens_2b_render_people_epoch_25.pth")?.task, "depth")
         XCTAssertNil(padding("sapiens_1b_normal_render_people_epoch_116.pth"), "an unreleased name is not guessed from its pattern")
         XCTAssertNil(padding("model.safetensors"))
     }

@@ -1,6 +1,7 @@
 import Data
 import Foundation
 import Models
+import Tasks
 import Tensor
 import Training
 import XCTest

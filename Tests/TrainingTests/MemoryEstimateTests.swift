@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import Tasks
 import Tensor
 import XCTest
 @testable import Training

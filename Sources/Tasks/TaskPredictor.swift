@@ -11,6 +11,40 @@ public struct DensePrediction: Sendable {
     public var classes: [UInt8]
     /// depth: H·W relative depth (larger = farther, about 0…1 on the person); normal: H·W·3 unit normals (HWC).
     public var values: [Float]
+    public init(task: VisionTask, width: Int, height: Int, classes: [UInt8], values: [Float]) {
+        self.task = task; self.width = width; self.height = height; self.classes = classes; self.values = values
+    }
+}
+
+/// How a whole-image head's planar output maps back onto the original image: through the letterbox our
+/// models were fed (`letterboxed`), or by one bilinear resize of the head's output as the official demo
+/// does after stretching the image (`stretched`). Tasks decode through it without knowing which.
+public enum DenseReadout: Sendable {
+    case letterboxed(Letterbox, width: Int, height: Int)
+    case stretched(headHeight: Int, headWidth: Int, width: Int, height: Int)
+
+    public var width: Int {
+        switch self { case let .letterboxed(_, w, _), let .stretched(_, _, w, _): return w }
+    }
+    public var height: Int {
+        switch self { case let .letterboxed(_, _, h), let .stretched(_, _, _, h): return h }
+    }
+
+    /// The planar (channels, H, W) output at the image's size.
+    public func resample(_ raw: [Float], channels: Int) -> [Float] {
+        switch self {
+        case let .letterboxed(lb, _, _): return lb.undo(planar: raw, channels: channels)
+        case let .stretched(hh, hw, w, h): return TorchBilinear.resize(planar: raw, channels: channels, height: hh, width: hw, toHeight: h, toWidth: w)
+        }
+    }
+
+    /// The arg-max channel of the output at each image pixel.
+    public func argmax(_ raw: [Float], channels: Int) -> [UInt8] {
+        switch self {
+        case let .letterboxed(lb, _, _): return lb.undoArgmax(planar: raw, channels: channels)
+        case let .stretched(hh, hw, w, h): return TorchBilinear.argmax(planar: raw, channels: channels, height: hh, width: hw, toHeight: h, toWidth: w)
+        }
+    }
 }
 
 /// Runs a task model on images of any size: brought to the model's input as its `preprocessing` says
@@ -32,7 +66,7 @@ public final class TaskPredictor {
         normalization = Normalization(mean: model.config.preprocessing.mean, std: model.config.preprocessing.std)
         let k = model.config.head.outChannels
         if let f = flipIndex { self.flipIndex = f }
-        else if model.config.task == .pose, let schema = try? KeypointSchema.named(model.config.labels), schema.count == k { self.flipIndex = schema.flipIndex }
+        else if model.config.task.definition.labels == .keypoints, let schema = try? KeypointSchema.named(model.config.labels), schema.count == k { self.flipIndex = schema.flipIndex }
         else { self.flipIndex = Array(0..<k) }
     }
 
@@ -59,70 +93,30 @@ public final class TaskPredictor {
         return out
     }
 
-    /// Segmentation, depth or normals for each image, at its own size.
+    /// Whole-image predictions (segmentation, depth, normals, …) for each image, at its own size.
     public func dense(_ images: [Image]) -> [DensePrediction] {
         let task = model.config.task
-        precondition(task != .pose, "use pose(_:boxes:) for pose models")
+        precondition(task.definition.sampling == .wholeImage, "use pose(_:boxes:) for top-down models")
         if model.config.preprocessing.resize == .stretch { return denseStretched(images) }
         let boxes = images.map { Letterbox(sourceWidth: $0.width, sourceHeight: $0.height, inputWidth: inputWidth, inputHeight: inputHeight) }
         let outputs = forward(zip(images, boxes).map { $1.apply($0.channels == 3 ? $0 : $0.toRGB(), fill: padFill) })
         return zip(zip(images, boxes), outputs).map { pair, raw in
             let (img, lb) = pair
-            switch task {
-            case .seg:
-                return DensePrediction(task: task, width: img.width, height: img.height,
-                                       classes: lb.undoArgmax(planar: raw, channels: model.config.head.outChannels), values: [])
-            case .depth:
-                return DensePrediction(task: task, width: img.width, height: img.height, classes: [], values: lb.undo(planar: raw, channels: 1))
-            default:
-                let chw = lb.undo(planar: raw, channels: 3)
-                let n = img.width * img.height
-                var hwc = [Float](repeating: 0, count: 3 * n)
-                for p in 0..<n {
-                    let x = chw[p], y = chw[n + p], z = chw[2 * n + p]
-                    let len = max((x * x + y * y + z * z).squareRoot(), 1e-6)
-                    hwc[3 * p] = x / len; hwc[3 * p + 1] = y / len; hwc[3 * p + 2] = z / len
-                }
-                return DensePrediction(task: task, width: img.width, height: img.height, classes: [], values: hwc)
-            }
+            return task.definition.decode(raw, readout: .letterboxed(lb, width: img.width, height: img.height), config: model.config)
         }
     }
 
     /// The official Sapiens demo's way (`lite/demo/vis_{seg,depth,normal}.py`): cv2-bilinear stretch to the
-    /// input, the head's output resized once to the image (bilinear, align_corners false), then the arg-max
-    /// (seg), the values as they are (depth), or n / (|n| + 1e-5) (normals).
+    /// input, the head's output resized once to the image (bilinear, align_corners false), then the task's
+    /// decoding (`DenseReadout.stretched`).
     func denseStretched(_ images: [Image]) -> [DensePrediction] {
         let task = model.config.task
         let rgb = images.map { $0.channels == 3 ? $0 : $0.toRGB() }
         let outputs = forward(rgb.map { $0.resizedLikeOpenCV(width: inputWidth, height: inputHeight) }, headResolution: true)
         let (hh, hw) = model.config.headOutputSize
-        let c = model.config.head.outChannels
         return zip(rgb, outputs).map { img, raw in
-            let (h, w) = (img.height, img.width)
-            switch task {
-            case .seg:
-                return DensePrediction(task: task, width: w, height: h,
-                                       classes: TorchBilinear.argmax(planar: raw, channels: c, height: hh, width: hw, toHeight: h, toWidth: w), values: [])
-            case .depth:
-                return DensePrediction(task: task, width: w, height: h, classes: [],
-                                       values: TorchBilinear.resize(planar: raw, channels: 1, height: hh, width: hw, toHeight: h, toWidth: w))
-            default:
-                let chw = TorchBilinear.resize(planar: raw, channels: 3, height: hh, width: hw, toHeight: h, toWidth: w)
-                return DensePrediction(task: task, width: w, height: h, classes: [], values: Self.unitNormalsHWC(chw, count: w * h, epsilon: 1e-5))
-            }
+            task.definition.decode(raw, readout: .stretched(headHeight: hh, headWidth: hw, width: img.width, height: img.height), config: model.config)
         }
-    }
-
-    /// Planar (3, n) normals → interleaved (n, 3), each divided by its length + `epsilon` (the demo's
-    /// `normal_map / (norm + 1e-5)`).
-    static func unitNormalsHWC(_ chw: [Float], count n: Int, epsilon: Float) -> [Float] {
-        var hwc = [Float](repeating: 0, count: 3 * n)
-        for p in 0..<n {
-            let x = chw[p], y = chw[n + p], z = chw[2 * n + p]
-            let len = (x * x + y * y + z * z).squareRoot() + epsilon
-            hwc[3 * p] = x / len; hwc[3 * p + 1] = y / len; hwc[3 * p + 2] = z / len
-        }
-        return hwc
     }
 
     /// Backbone feature maps (D, gh, gw) of the image, brought to the input as for `dense`, after the given blocks (negative counts from

@@ -1,6 +1,7 @@
 import Foundation
 import Models
 import NN
+import Tasks
 import Tensor
 import XCTest
 

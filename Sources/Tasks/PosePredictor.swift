@@ -29,7 +29,7 @@ extension TaskPredictor {
     /// Keypoints of each person box (top-down); with no boxes, the whole image is one person, with the box
     /// mmpose's inferencer uses then (`TopDownCrop.wholeImageBox`).
     public func pose(_ image: Image, boxes: [PersonBox]) -> [PersonKeypoints] {
-        guard model.config.task == .pose else { return [] }
+        guard model.config.task.definition.sampling == .personCrops else { return [] }
         let rgb = image.channels == 3 ? image : image.toRGB()
         let people = boxes.isEmpty ? [TopDownCrop.wholeImageBox(width: image.width, height: image.height)] : boxes
         let crops = people.map { TopDownCrop(box: $0, inputWidth: inputWidth, inputHeight: inputHeight, padding: Float(boxPadding)) }

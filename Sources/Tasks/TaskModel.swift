@@ -1,26 +1,7 @@
 import Foundation
+import Models
 import NN
 import Tensor
-
-/// The four Sapiens tasks.
-public enum VisionTask: String, Codable, CaseIterable, Sendable {
-    case pose, seg, depth, normal
-
-    /// The Sapiens head (SAPIENS.md, "Heads"): pose 2×768 deconvs + 2×768 convs, seg/normal 3 + 3 × 768,
-    /// depth 4 × 384 + 2 × 384.
-    public func sapiensHead(outChannels: Int) -> HeadConfig {
-        switch self {
-        case .pose: return .pose(keypoints: outChannels)
-        case .seg: return .segmentation(classes: outChannels)
-        case .depth: return .depth
-        case .normal: return .normal
-        }
-    }
-
-    /// Checkpoint prefix of the head: Sapiens uses `head.` for pose and `decode_head.` for the dense tasks.
-    public var headPrefix: String { self == .pose ? "head" : "decode_head" }
-    public var finalLayerName: String { self == .pose ? "final_layer" : "conv_seg" }
-}
 
 /// Everything needed to rebuild a fine-tuned model: the backbone, the head, what its outputs mean, and how
 /// images are brought to its input. Stored as JSON in the checkpoint's safetensors metadata (`task_model`).
@@ -69,7 +50,7 @@ public struct TaskModelConfig: Codable, Equatable, Sendable {
     /// The resolution losses and predictions use: heatmaps at the head's own resolution (input/4 for pose);
     /// dense maps at the input resolution (upsampled bilinearly when the head stops short of it).
     public var targetSize: (height: Int, width: Int) {
-        task == .pose ? headOutputSize : (backbone.imageHeight, backbone.imageWidth)
+        task.definition.targetsAtHeadResolution ? headOutputSize : (backbone.imageHeight, backbone.imageWidth)
     }
 
     public func validate() throws {
@@ -84,27 +65,14 @@ public struct TaskModelConfig: Codable, Equatable, Sendable {
         try preprocessing.validate()
         guard b.width % b.heads == 0 else { throw ModelConfigError.invalid("width \(b.width) is not divisible by \(b.heads) heads") }
         guard head.outChannels > 0 else { throw ModelConfigError.invalid("the head needs at least one output channel") }
-        switch task {
-        case .depth: guard head.outChannels == 1 else { throw ModelConfigError.invalid("depth heads output 1 channel, not \(head.outChannels)") }
-        case .normal: guard head.outChannels == 3 else { throw ModelConfigError.invalid("normal heads output 3 channels, not \(head.outChannels)") }
-        default: break
+        if let n = task.definition.fixedOutChannels, head.outChannels != n {
+            throw ModelConfigError.invalid("\(task.rawValue) heads output \(n) channel\(n == 1 ? "" : "s"), not \(head.outChannels)")
         }
-        if task != .pose {
+        if !task.definition.targetsAtHeadResolution {
             let (h, w) = headOutputSize
             guard h <= b.imageHeight, w <= b.imageWidth else {
                 throw ModelConfigError.invalid("the head's \(h)x\(w) output exceeds the \(b.imageHeight)x\(b.imageWidth) input; use fewer deconvolutions")
             }
-        }
-    }
-}
-
-public enum ModelConfigError: Error, CustomStringConvertible {
-    case invalid(String)
-    case notATaskCheckpoint(path: String, reason: String)
-    public var description: String {
-        switch self {
-        case let .invalid(r): return "invalid model configuration: \(r)"
-        case let .notATaskCheckpoint(p, r): return "\(p): not a task checkpoint: \(r)"
         }
     }
 }
@@ -120,10 +88,10 @@ public final class TaskModel: Module {
     public init(_ config: TaskModelConfig, rng: RNG) {
         self.config = config
         backbone = ViT(config.backbone, learnablePosition: true, rng: rng)
-        head = DenseHead(inChannels: config.backbone.width, config: config.head, finalName: config.task.finalLayerName, rng: rng)
+        head = DenseHead(inChannels: config.backbone.width, config: config.head, finalName: config.task.definition.finalLayerName, rng: rng)
     }
 
-    public var children: [(String, Module)] { [("backbone", backbone), (config.task.headPrefix, head)] }
+    public var children: [(String, Module)] { [("backbone", backbone), (config.task.definition.headPrefix, head)] }
 
     /// The head's raw output: (N, out, h, w) at the head's resolution.
     public func callAsFunction(_ imgs: Tensor) -> Tensor {
@@ -153,7 +121,7 @@ public final class TaskModel: Module {
     // MARK: checkpoints
 
     /// Metadata key holding the JSON `TaskModelConfig`.
-    public static let metadataKey = "task_model"
+    public static let metadataKey = CheckpointNames.taskModelMetadataKey
 
     public func checkpointMetadata() -> [String: String] {
         let enc = JSONEncoder()

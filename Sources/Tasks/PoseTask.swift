@@ -1,0 +1,114 @@
+import Data
+import Foundation
+import Metrics
+import Models
+import Tensor
+
+extension VisionTask {
+    /// Top-down 2D keypoints: one crop per person box, UDP heatmaps at a quarter of the input.
+    public static let pose = VisionTask(PoseTask())
+}
+
+/// Sapiens pose: heatmap regression on person crops (targets `UDPHeatmap`, loss heatmap MSE with optional
+/// OHKM, decoding in PosePredictor.swift), scored by COCO OKS-AP on the ground-truth boxes and PCK@0.05.
+public struct PoseTask: TaskDefinition {
+    public init() {}
+    public var name: String { "pose" }
+    public var headPrefix: String { "head" }
+    public var finalLayerName: String { "final_layer" }
+    public func sapiensHead(outChannels: Int) -> HeadConfig { .pose(keypoints: outChannels) }
+    public var labels: TaskLabels { .keypoints }
+    public var targetsAtHeadResolution: Bool { true }
+    public var sampling: TaskSampling { .personCrops }
+    public var officialPreprocessing: InputPreprocessing { .sapiensPose }
+
+    public func officialLabels(outChannels: Int) -> (name: String, names: [String]) {
+        guard let s = KeypointSchema.forCount(outChannels) else { return ("", []) }
+        return (s.name, s.names)
+    }
+
+    public func target(_ s: LabelledSample, image: FloatImage, targets: TaskTargets) -> TaskSample {
+        let config = targets.config
+        let (th, tw) = config.targetSize
+        let heatmap = UDPHeatmap(inputWidth: config.backbone.imageWidth, inputHeight: config.backbone.imageHeight,
+                                 heatmapWidth: tw, heatmapHeight: th, sigma: targets.heatmapSigma)
+        let k = config.head.outChannels
+        let kp = s.keypoints.flatMap { $0.count >= k * 3 ? Array($0[0..<(k * 3)]) : nil } ?? [Float](repeating: 0, count: k * 3)
+        let (maps, w) = heatmap.encode(keypoints: kp, count: k)
+        return TaskSample(image: image, target: maps, weight: w, labels: [])
+    }
+
+    public func stack(_ samples: [TaskSample], into batch: inout TaskBatch, config: TaskModelConfig) {
+        let (b, k) = (samples.count, config.head.outChannels)
+        let (th, tw) = config.targetSize
+        batch.target = TaskTargets.stack(samples.map(\.target), [b, k, th, tw])
+        batch.weight = TaskTargets.stack(samples.map(\.weight), [b, k])
+    }
+
+    public func loss(_ prediction: Tensor, _ batch: TaskBatch, options: TaskLoss) -> Tensor {
+        HeadLosses.heatmapMSE(prediction, batch.target!, weights: batch.weight!, ohkmTopK: options.ohkmTopK)
+    }
+
+    public func scorer(for config: TaskModelConfig) -> any TaskScorer { PoseScorer(config: config) }
+    public var plottedMetrics: [String] { ["AP", "PCK@0.05"] }
+}
+
+/// OKS-AP (COCO's 10 stats) and PCK@0.05 over the labelled people of an evaluation set, each predicted on
+/// its ground-truth box.
+final class PoseScorer: TaskScorer {
+    let config: TaskModelConfig
+    var gtAnnotations: [KeypointAnnotation] = [], detections: [KeypointDetection] = []
+    var pckPred: [[SIMD2<Double>]] = [], pckGT: [[SIMD2<Double>]] = [], pckVisible: [[Bool]] = [], pckBoxes: [SIMD2<Double>] = []
+
+    init(config: TaskModelConfig) { self.config = config }
+
+    func add(_ samples: [LabelledSample], ids: [Int], predictor: TaskPredictor, pictures: Int) throws -> [[Image]] {
+        var panels: [[Image]] = []
+        for (id, s) in zip(ids, samples) {
+            let k = s.numKeypoints
+            let people = k > 0 ? min(s.boxes.count, (s.keypoints?.count ?? 0) / (3 * k)) : 0
+            let all = s.keypoints ?? []
+            var boxes: [PersonBox] = []
+            for p in 0..<people {
+                let kp = Array(all[(p * k * 3)..<((p + 1) * k * 3)])
+                let b = s.boxes[p]
+                let ann = KeypointAnnotation(imageID: id, keypoints: kp.map(Double.init), area: Double(b.w * b.h),
+                                             bbox: BoundingBox(x: Double(b.x), y: Double(b.y), width: Double(b.w), height: Double(b.h)))
+                gtAnnotations.append(ann)
+                if ann.numKeypoints > 0 && b.w >= 4 && b.h >= 4 { boxes.append(b) }
+            }
+            let preds = boxes.isEmpty ? [] : predictor.pose(s.image, boxes: boxes)
+            var pi = 0
+            for p in 0..<people {
+                let b = s.boxes[p]
+                let kp = Array(all[(p * k * 3)..<((p + 1) * k * 3)])
+                guard kp.enumerated().contains(where: { $0.offset % 3 == 2 && $0.element > 0 }), b.w >= 4, b.h >= 4, pi < preds.count else { continue }
+                let pred = preds[pi]; pi += 1
+                detections.append(KeypointDetection(imageID: id, keypoints: pred.keypoints.map(Double.init), score: Double(pred.score)))
+                pckPred.append((0..<k).map { SIMD2(Double(pred.keypoints[3 * $0]), Double(pred.keypoints[3 * $0 + 1])) })
+                pckGT.append((0..<k).map { SIMD2(Double(kp[3 * $0]), Double(kp[3 * $0 + 1])) })
+                pckVisible.append((0..<k).map { kp[3 * $0 + 2] > 0 })
+                pckBoxes.append(SIMD2(Double(b.w), Double(b.h)))
+            }
+            if panels.count < pictures {
+                let sk = (try? KeypointSchema.named(config.labels))?.skeleton ?? []
+                let gt = Visualize.skeleton(on: s.image, keypoints: all, count: k, skeleton: sk, boxes: s.boxes, minScore: 0.5)
+                let pr = Visualize.skeleton(on: s.image, keypoints: preds.flatMap(\.keypoints), count: k, skeleton: sk, boxes: boxes, minScore: 0.2)
+                panels.append([gt, pr])
+            }
+        }
+        return panels
+    }
+
+    func report(images n: Int) throws -> TaskEvaluation {
+        let schema = try? KeypointSchema.named(config.labels)
+        let sigmas = (schema?.sigmas.map(Double.init)) ?? ObjectKeypointSimilarity.coco17Sigmas
+        let report = try KeypointEvaluator(sigmas: sigmas).evaluate(groundTruth: KeypointGroundTruth(imageIDs: Array(0..<n), annotations: gtAnnotations),
+                                                                    detections: detections)
+        let p = try pck(pred: pckPred, gt: pckGT, visible: pckVisible, boxes: pckBoxes, threshold: 0.05)
+        var result = TaskEvaluation(task: .pose, images: n, headline: "AP", headlineValue: report.ap, higherIsBetter: true,
+                                    metrics: ["AP": report.ap, "AP50": report.ap50, "AP75": report.ap75, "AR": report.ar, "PCK@0.05": p.pck])
+        result.pose = report; result.pck = p
+        return result
+    }
+}

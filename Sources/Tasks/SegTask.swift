@@ -1,0 +1,79 @@
+import Data
+import Foundation
+import Metrics
+import Models
+import Tensor
+
+extension VisionTask {
+    /// Body-part segmentation: one class id per pixel.
+    public static let seg = VisionTask(SegTask())
+}
+
+/// Sapiens segmentation: per-pixel class logits at the input resolution, weighted cross-entropy (class 255 is
+/// ignored), arg-max decoding, scored by mIoU / per-class IoU / aAcc.
+public struct SegTask: TaskDefinition {
+    public init() {}
+    public var name: String { "seg" }
+    public func sapiensHead(outChannels: Int) -> HeadConfig { .segmentation(classes: outChannels) }
+    public var labels: TaskLabels { .classes }
+
+    public func officialLabels(outChannels: Int) -> (name: String, names: [String]) {
+        guard let c = [SegClasses.sapiens28, SegClasses.lip20].last(where: { $0.count == outChannels }) else { return ("", []) }
+        return (c.name, c.names)
+    }
+
+    public func target(_ s: LabelledSample, image: FloatImage, targets: TaskTargets) -> TaskSample {
+        TaskSample(image: image, target: [], weight: [], labels: s.seg ?? [UInt8](repeating: SegClasses.ignore, count: s.width * s.height))
+    }
+
+    public func stack(_ samples: [TaskSample], into batch: inout TaskBatch, config: TaskModelConfig) {
+        let (H, W) = (config.backbone.imageHeight, config.backbone.imageWidth)
+        batch.labels = IndexTensor(shape: [samples.count, H, W], data: samples.flatMap { $0.labels.map { Int($0) } })
+    }
+
+    public func loss(_ prediction: Tensor, _ batch: TaskBatch, options: TaskLoss) -> Tensor {
+        prediction.crossEntropy(batch.labels!, weight: options.classWeights, ignoreIndex: Int(SegClasses.ignore))
+    }
+
+    public func decode(_ raw: [Float], readout: DenseReadout, config: TaskModelConfig) -> DensePrediction {
+        DensePrediction(task: .seg, width: readout.width, height: readout.height,
+                        classes: readout.argmax(raw, channels: config.head.outChannels), values: [])
+    }
+
+    public func scorer(for config: TaskModelConfig) -> any TaskScorer { SegScorer(config: config) }
+    public var plottedMetrics: [String] { ["mIoU", "aAcc"] }
+}
+
+/// Confusion-matrix segmentation metrics over the labelled pixels.
+final class SegScorer: TaskScorer {
+    let config: TaskModelConfig
+    var seg: SegmentationEvaluator
+
+    init(config: TaskModelConfig) {
+        self.config = config
+        seg = SegmentationEvaluator(classCount: config.head.outChannels)
+    }
+
+    func add(_ samples: [LabelledSample], ids: [Int], predictor: TaskPredictor, pictures: Int) throws -> [[Image]] {
+        var panels: [[Image]] = []
+        for (s, pred) in zip(samples, densePredictions(samples, predictor: predictor)) {
+            guard let gt = s.seg else { continue }
+            try seg.add(prediction: pred.classes, label: gt)
+            if panels.count < pictures {
+                let palette = SegClasses.named(config.labels, names: config.labelNames).palette
+                panels.append([s.image, Visualize.parts(gt, width: s.width, height: s.height, palette: palette),
+                               Visualize.parts(pred.classes, width: s.width, height: s.height, palette: palette)])
+            }
+        }
+        return panels
+    }
+
+    func report(images n: Int) throws -> TaskEvaluation {
+        let classes = config.labelNames.count == config.head.outChannels ? config.labelNames : nil
+        let r = try seg.report(classNames: classes)
+        var result = TaskEvaluation(task: .seg, images: n, headline: "mIoU", headlineValue: r.mIoU, higherIsBetter: true,
+                                    metrics: ["mIoU": r.mIoU, "aAcc": r.aAcc])
+        result.segmentation = r
+        return result
+    }
+}
