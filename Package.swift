@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "NN", "Models"]),
         .testTarget(name: "NNTests", dependencies: ["NN"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tasks", "Data"]),
-        .testTarget(name: "TasksTests", dependencies: ["Tasks"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tasks", "Data", "Metrics", "Models", "NN", "Tensor"]),
         .testTarget(name: "DataTests", dependencies: ["Data"]),
         .testTarget(name: "CurationTests", dependencies: ["Curation"]),
         .testTarget(name: "SynthTests", dependencies: ["Synth"]),
