@@ -9,7 +9,7 @@ import NN
 import Tensor
 
 /// What `state.json` in a fine-tuning checkpoint holds.
-public struct FineTuneState: Codable {
+public struct FineTuneState: TrainingState {
     public var kind = "finetune"
     public var task: VisionTask
     public var step: Int
@@ -35,8 +35,9 @@ public struct FineTuneSummary {
 /// Fine-tunes one Sapiens head (pose, seg, depth or normal) on a backbone: layer-wise lr decay, AdamW, warmup
 /// then poly / multi-step / cosine, gradient clipping, label-consistent augmentation with random backgrounds,
 /// periodic validation with the task's metrics, metrics.jsonl + plots, prediction PNGs, atomic checkpoints and
-/// exact resume (every random draw is a function of the seed and the sample position).
-public final class FineTuner {
+/// exact resume (every random draw is a function of the seed and the sample position). `TrainingLoop` runs it;
+/// this class supplies the model, the data, the task's loss and the validation.
+public final class FineTuner: TrainingJob {
     public let recipe: FineTuneRecipe
     public let recipeText: String
     public let outDir: String
@@ -48,6 +49,13 @@ public final class FineTuner {
     public var cacheDir = "datasets/generated"
     /// The ranks to train over (default: the process's MPI world, a single rank without mpirun).
     public var communicator: Communicator?
+    /// Built and opened by `TrainingLoop` through `build` and `openData`.
+    var model: TaskModel?
+    var stream: SampleStream<TaskSample>?
+    var targets: TaskTargets?
+    var lossFunction: TaskLoss?
+    var validation: LabelledCorpus?
+    var lastEvaluation: TaskEvaluation?
 
     public init(recipe: FineTuneRecipe, recipeText: String, outDir: String, initFrom: String?, steps: Int? = nil) {
         self.recipe = recipe
@@ -56,8 +64,6 @@ public final class FineTuner {
         self.initFrom = initFrom
         self.totalSteps = steps ?? recipe.optim.total_steps
     }
-
-    var checkpointRoot: String { (outDir as NSString).appendingPathComponent("checkpoints") }
 
     public func labelSpec() throws -> LabelSpec {
         let kind = recipe.visionTask.definition.labels
@@ -127,18 +133,25 @@ public final class FineTuner {
     }
 
     public func run(resume: Bool) throws -> FineTuneSummary {
-        let started = Date()
-        // Refuse a run that cannot fit before the model is allocated or the run folder written (the CLI checked too, naming the file).
-        try recipe.checkFitsInMemory(path: "recipe '\(recipe.name)'")
-        let fm = FileManager.default
-        let comm = try communicator ?? Communicator.world
-        let threads = DataParallel.applyThreadsPerRank(comm)
-        let writes = comm.isMain
-        if !writes { logger.logLevel = .warning; showProgress = false }
-        if writes {
-            try fm.createDirectory(atPath: outDir, withIntermediateDirectories: true)
-            try AtomicFile.write(Data(recipeText.utf8), to: (outDir as NSString).appendingPathComponent("recipe.yaml"))
-        }
+        lastEvaluation = nil
+        let o = try TrainingLoop.run(self, resume: resume)
+        return FineTuneSummary(outDir: outDir, steps: o.steps, firstLoss: o.firstLoss, lastLoss: o.lastLoss, checkpoint: o.checkpoint,
+                               evaluation: lastEvaluation, seconds: o.seconds)
+    }
+
+    // MARK: what the training loop asks of fine-tuning
+
+    public var settings: LoopSettings {
+        LoopSettings(totalSteps: totalSteps, batchSize: recipe.optim.batch_size, accumulationSteps: recipe.optim.accumulation_steps,
+                     baseLR: recipe.optim.lr, schedule: recipe.lrSchedule, gradClip: recipe.optim.grad_clip,
+                     maxNonFiniteSteps: recipe.run.max_nonfinite_steps, logEvery: recipe.run.log_every,
+                     checkpointEvery: recipe.run.checkpoint_every, keepCheckpoints: recipe.run.keep_checkpoints,
+                     label: "finetune \(recipe.visionTask.rawValue)")
+    }
+
+    public func checkBeforeStart() throws { try recipe.checkFitsInMemory(path: "recipe '\(recipe.name)'") }
+
+    public func build() throws -> (named: [(String, Tensor)], trainable: [Tensor], optimizer: AdamW) {
         var config = try recipe.modelConfig()
         if recipe.model.patch_padding < 0, let initFrom {
             // The backbone keeps the patch padding it was trained with unless the recipe says otherwise
@@ -150,136 +163,78 @@ public final class FineTuner {
             if s.patchPadding != 0 { logger.info("patch padding \(s.patchPadding) from \(s.origin)") }
             try config.validate()
         }
-        let model = TaskModel(config, rng: RNG(seed: UInt64(truncatingIfNeeded: recipe.seed)))
-        let named = model.namedParameters()
+        let m = TaskModel(config, rng: RNG(seed: UInt64(truncatingIfNeeded: recipe.seed)))
+        model = m
+        let named = m.namedParameters()
         let opt = AdamW(groups: layerDecayParameterGroups(named, depth: config.backbone.depth, layerDecay: recipe.optim.layer_decay,
                                                           weightDecay: recipe.optim.weight_decay),
                         lr: recipe.optim.lr, betas: (recipe.optim.beta1, recipe.optim.beta2))
-        let params = model.trainableParameters()
-        let dp = DataParallel(comm: comm, parameters: params)
-        let B = recipe.optim.batch_size, A = recipe.optim.accumulation_steps
-        let localB = try dp.localBatch(B)
-        let schedule = recipe.lrSchedule
-        let lossFn = TaskLoss(task: config.task,
-                              classWeights: config.task.definition.labels == .classes && recipe.loss.class_weights == "sapiens" && config.head.outChannels == 28
-                                  ? TaskLoss.sapiens28ClassWeights : nil,
-                              ohkmTopK: recipe.loss.ohkm_topk > 0 ? recipe.loss.ohkm_topk : nil, siLogLambda: recipe.loss.silog_lambda)
-
-        var step = 0, position = 0, skippedBefore = 0
-        let metricsPath = (outDir as NSString).appendingPathComponent("metrics.jsonl")
-        if resume, let ckpt = Checkpoints.latest(root: checkpointRoot) {
-            let statePath = (ckpt as NSString).appendingPathComponent("state.json")
-            guard let data = fm.contents(atPath: statePath), let state = try? JSONDecoder().decode(FineTuneState.self, from: data) else {
-                throw TrainingError.badCheckpoint(path: statePath, reason: "state.json is missing or unreadable")
-            }
-            guard state.model == config else { throw TrainingError.badCheckpoint(path: ckpt, reason: "the recipe's model differs from the checkpoint's") }
-            try model.loadWeights(path: (ckpt as NSString).appendingPathComponent("model.safetensors"))
-            try opt.loadState(try Checkpoints.loadTensors((ckpt as NSString).appendingPathComponent("optimizer.safetensors")),
-                              source: (ckpt as NSString).appendingPathComponent("optimizer.safetensors"))
-            step = state.step; position = state.position; skippedBefore = state.skippedImages
-            if writes { try MetricsLog.truncate(path: metricsPath, afterStep: step) }
-            logger.info("resumed from \(ckpt) at step \(step)")
-        } else {
-            if resume { logger.notice("no checkpoint under \(checkpointRoot); starting from step 0") }
-            if writes { try? fm.removeItem(atPath: metricsPath) }
-            if let initFrom {
-                try model.initBackbone(from: initFrom)
-                logger.info("backbone initialised from \(initFrom)")
-            } else {
-                logger.info("backbone initialised at random (from scratch)")
-            }
-        }
-
-        let (train, val) = try dp.afterMainOnly("rank 0 prepares the corpora") { try corpora() }
-        let stream = try makeStream(corpus: train, config: config, position: position, rank: comm.rank, ranks: comm.size)
-        if comm.isDistributed {
-            logger.info("data parallel: \(comm.size) ranks, \(localB) of the batch of \(B) per rank, \(threads ?? 0) threads per rank")
-        }
-        logger.info("task \(config.task.rawValue): train \(train.description); val \(val?.description ?? "none"); model \(model.parameterCount) parameters; effective batch \(recipe.effectiveBatch); lr \(recipe.optim.lr), layer decay \(recipe.optim.layer_decay)")
-        let log: MetricsLog? = writes ? try MetricsLog(path: metricsPath) : nil
-        let bar = ProgressBar(total: totalSteps, label: "finetune \(config.task.rawValue)", unit: "step")
-        var firstLoss: Float?, lastLoss: Float?, nonFinite = 0, lastCheckpoint: String?, lastEval: TaskEvaluation?
-        let targets = TaskTargets(config: config, heatmapSigma: Float(recipe.data.heatmap_sigma))
-        var windowStart = Date(), windowImages = 0
-
-        // Validation runs on rank 0 while the others wait in the next step's allreduce.
-        func validate() throws {
-            guard writes, let val else { return }
-            let dir = (outDir as NSString).appendingPathComponent("val/step-\(String(format: "%07d", step))")
-            let e = try TaskEvaluator.evaluate(model: model, corpus: val, options: evaluationOptions(visualizationDir: dir))
-            lastEval = e
-            var rec: [String: Any] = ["step": step, "kind": "val", "task": config.task.rawValue, "images": e.images]
-            for (k, v) in e.metrics { rec["val_" + k] = v }
-            try log?.append(rec)
-            try AtomicFile.write(try e.jsonData(), to: (dir as NSString).appendingPathComponent("metrics.json"))
-            logger.info("step \(step) validation: \(e.headline) \(String(format: "%.4f", e.headlineValue))")
-        }
-
-        func checkpoint() throws {
-            guard writes else { return }
-            let state = FineTuneState(task: config.task, step: step, position: stream.position, seed: recipe.seed, recipe: recipeText, model: config,
-                                      initFrom: initFrom ?? "scratch", skippedImages: skippedBefore + stream.skipped.count)
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-            lastCheckpoint = try Checkpoints.save(root: checkpointRoot, step: step, model: named, optimizer: opt.state(), state: try enc.encode(state),
-                                                  modelMetadata: model.checkpointMetadata(), keep: recipe.run.keep_checkpoints)
-            writePlots(metricsPath: metricsPath)
-        }
-
-        while step < totalSteps {
-            try dp.faultHook(step: step)
-            let lr = schedule.lr(base: recipe.optim.lr, step: step)
-            opt.lr = lr
-            var lossSum: Float = 0
-            var finite = true
-            for _ in 0..<A {
-                let (samples, failed) = try stream.next(localB)
-                for f in failed { logger.warning("skipped unusable sample: \(f)") }
-                let batch = targets.batch(samples)
-                let loss = lossFn(model.predict(batch.images), batch)
-                let l = loss.item()
-                if !l.isFinite { finite = false; break }
-                (A > 1 ? loss * (1 / Float(A)) : loss).backward()
-                lossSum += l
-            }
-            let agreed = try dp.agree(lossSum: lossSum, finite: finite, strides: stream.strides, step: step)
-            stream.commit(strides: agreed.strides)
-            finite = agreed.allFinite
-            if finite { try dp.averageGradients(step: step) }
-            let gradNorm = finite ? clipGradNorm(params, maxNorm: recipe.optim.grad_clip) : .nan
-            if !finite || !gradNorm.isFinite {
-                nonFinite += 1
-                opt.zeroGrad()
-                logger.warning("step \(step): non-finite loss or gradient; step skipped (\(nonFinite) in a row)")
-                if nonFinite >= recipe.run.max_nonfinite_steps { throw TrainingError.nonFinite(step: step, count: nonFinite) }
-                step += 1
-                continue
-            }
-            nonFinite = 0
-            opt.step()
-            opt.zeroGrad()
-            let loss = agreed.loss / Float(A)
-            if firstLoss == nil { firstLoss = loss }
-            lastLoss = loss
-            step += 1
-            windowImages += B * A
-            let dt = Date().timeIntervalSince(windowStart)
-            let ips = dt > 0 ? Double(windowImages) / dt : 0
-            try log?.append(["step": step, "loss": Double(loss), "lr": Double(lr), "grad_norm": Double(gradNorm),
-                        "images_per_second": ips, "elapsed_s": Date().timeIntervalSince(started)])
-            if step % recipe.run.log_every == 0 { windowStart = Date(); windowImages = 0 }
-            if showProgress { bar.update(step, extra: String(format: "loss %.4f  lr %.2e  %.1f img/s", loss, lr, ips)) }
-            let evalNow = step == totalSteps || (recipe.eval.every > 0 && step % recipe.eval.every == 0)
-            if evalNow { try validate() }
-            if step % recipe.run.checkpoint_every == 0 || step == totalSteps { try checkpoint() }
-        }
-        if step > 0 && lastCheckpoint == nil { lastCheckpoint = Checkpoints.latest(root: checkpointRoot) }
-        if writes { writePlots(metricsPath: metricsPath) }
-        return FineTuneSummary(outDir: outDir, steps: step, firstLoss: firstLoss, lastLoss: lastLoss, checkpoint: lastCheckpoint,
-                               evaluation: lastEval, seconds: Date().timeIntervalSince(started))
+        lossFunction = TaskLoss(task: config.task,
+                                classWeights: config.task.definition.labels == .classes && recipe.loss.class_weights == "sapiens" && config.head.outChannels == 28
+                                    ? TaskLoss.sapiens28ClassWeights : nil,
+                                ohkmTopK: recipe.loss.ohkm_topk > 0 ? recipe.loss.ohkm_topk : nil, siLogLambda: recipe.loss.silog_lambda)
+        targets = TaskTargets(config: config, heatmapSigma: Float(recipe.data.heatmap_sigma))
+        return (named, m.trainableParameters(), opt)
     }
 
-    func writePlots(metricsPath: String) {
+    public func restore(_ state: FineTuneState, checkpoint ckpt: String) throws {
+        guard let model else { throw TrainingError.notReady("the task model") }
+        guard state.model == model.config else { throw TrainingError.badCheckpoint(path: ckpt, reason: "the recipe's model differs from the checkpoint's") }
+        try model.loadWeights(path: (ckpt as NSString).appendingPathComponent("model.safetensors"))
+    }
+
+    public func startFresh() throws {
+        if let initFrom {
+            try model?.initBackbone(from: initFrom)
+            logger.info("backbone initialised from \(initFrom)")
+        } else {
+            logger.info("backbone initialised at random (from scratch)")
+        }
+    }
+
+    public func openData(position: Int, dataParallel dp: DataParallel) throws -> TrainingStream {
+        guard let model else { throw TrainingError.notReady("the task model") }
+        let config = model.config
+        let (train, val) = try dp.afterMainOnly("rank 0 prepares the corpora") { try corpora() }
+        validation = val
+        let s = try makeStream(corpus: train, config: config, position: position, rank: dp.rank, ranks: dp.size)
+        logger.info("task \(config.task.rawValue): train \(train.description); val \(val?.description ?? "none"); model \(model.parameterCount) parameters; effective batch \(recipe.effectiveBatch); lr \(recipe.optim.lr), layer decay \(recipe.optim.layer_decay)")
+        stream = s
+        return s
+    }
+
+    public func loss(step: Int, micro: Int, localBatch: Int, dataParallel dp: DataParallel) throws -> Tensor {
+        guard let model, let stream, let targets, let lossFunction else { throw TrainingError.notReady("the task model or its data") }
+        let (samples, failed) = try stream.next(localBatch)
+        for f in failed { logger.warning("skipped unusable sample: \(f)") }
+        let batch = targets.batch(samples)
+        return lossFunction(model.predict(batch.images), batch)
+    }
+
+    public func state(step: Int, position: Int, skippedImages: Int) throws -> FineTuneState {
+        guard let model else { throw TrainingError.notReady("the task model") }
+        return FineTuneState(task: model.config.task, step: step, position: position, seed: recipe.seed, recipe: recipeText,
+                             model: model.config, initFrom: initFrom ?? "scratch", skippedImages: skippedImages)
+    }
+
+    public func checkpointMetadata() throws -> [String: String] { model?.checkpointMetadata() ?? [:] }
+
+    /// Validation every `eval.every` steps and at the end, on rank 0 while the others wait in the next
+    /// step's allreduce.
+    public func afterStep(_ step: Int, writes: Bool, log: MetricsLog?) throws {
+        let evalNow = step == totalSteps || (recipe.eval.every > 0 && step % recipe.eval.every == 0)
+        guard evalNow, writes, let val = validation, let model else { return }
+        let dir = (outDir as NSString).appendingPathComponent("val/step-\(String(format: "%07d", step))")
+        let e = try TaskEvaluator.evaluate(model: model, corpus: val, options: evaluationOptions(visualizationDir: dir))
+        lastEvaluation = e
+        var rec: [String: Any] = ["step": step, "kind": "val", "task": model.config.task.rawValue, "images": e.images]
+        for (k, v) in e.metrics { rec["val_" + k] = v }
+        try log?.append(rec)
+        try AtomicFile.write(try e.jsonData(), to: (dir as NSString).appendingPathComponent("metrics.json"))
+        logger.info("step \(step) validation: \(e.headline) \(String(format: "%.4f", e.headlineValue))")
+    }
+
+    public func writePlots(metricsPath: String) {
         let recs = MetricsLog.read(path: metricsPath)
         func series(_ key: String) -> [(Double, Double)] {
             recs.compactMap { r in

@@ -10,18 +10,21 @@ public enum TrainingError: Error, CustomStringConvertible {
     case nonFinite(step: Int, count: Int)
     case badCheckpoint(path: String, reason: String)
     case cannotWrite(path: String, reason: String)
+    /// A trainer's model or data used before `TrainingLoop` built or opened it (a programming error).
+    case notReady(String)
     public var description: String {
         switch self {
         case let .nonFinite(s, n):
             return "loss or gradient was NaN/Inf for \(n) consecutive steps (last at step \(s)); stopping. Lower optim.base_lr or check the data."
         case let .badCheckpoint(p, r): return "\(p): cannot resume: \(r)"
         case let .cannotWrite(p, r): return "\(p): cannot write: \(r)"
+        case let .notReady(what): return "\(what) is used before the training loop built it"
         }
     }
 }
 
 /// What `state.json` in a pretraining checkpoint holds.
-public struct PretrainState: Codable {
+public struct PretrainState: TrainingState {
     public var kind = "mae-pretrain"
     public var step: Int
     /// Next sample position of the data stream.
@@ -43,10 +46,11 @@ public struct PretrainSummary {
     public var seconds: Double
 }
 
-/// MAE pretraining loop: schedule, accumulation, clipping, AdamW, logging, reconstructions,
-/// atomic checkpoints and exact resume. Every random draw is a function of (seed, step, position),
-/// so a killed run resumed from its last checkpoint replays the same losses bit for bit.
-public final class MAEPretrainer {
+/// MAE pretraining: the model, its corpus and augmentation, the masking noise, the reconstruction pictures
+/// and what its checkpoints record. `TrainingLoop` runs it (schedule, accumulation, clipping, AdamW, logging,
+/// atomic checkpoints, exact resume). Every random draw is a function of (seed, step, position), so a killed
+/// run resumed from its last checkpoint replays the same losses bit for bit.
+public final class MAEPretrainer: TrainingJob {
     public let recipe: PretrainRecipe
     public let recipeText: String
     public let outDir: String
@@ -57,6 +61,11 @@ public final class MAEPretrainer {
     public var cacheDir = "datasets/generated"
     /// The ranks to train over (default: the process's MPI world, a single rank without mpirun).
     public var communicator: Communicator?
+    /// Built and opened by `TrainingLoop` through `build` and `openData`.
+    var model: MAE?
+    var stream: ImageStream?
+    /// The last micro-batch and its output, for the reconstruction pictures.
+    var lastOutput: (imgs: Tensor, out: MAE.Output)?
 
     public init(recipe: PretrainRecipe, recipeText: String, outDir: String, steps: Int? = nil) {
         self.recipe = recipe
@@ -64,8 +73,6 @@ public final class MAEPretrainer {
         self.outDir = outDir
         self.totalSteps = steps ?? recipe.optim.total_steps
     }
-
-    var checkpointRoot: String { (outDir as NSString).appendingPathComponent("checkpoints") }
 
     func makeCorpus() throws -> ImageCorpus {
         let d = recipe.data
@@ -87,146 +94,92 @@ public final class MAEPretrainer {
     }
 
     public func run(resume: Bool) throws -> PretrainSummary {
-        let started = Date()
-        // Refuse a run that cannot fit before the model is allocated or the run folder written (the CLI checked too, naming the file).
-        try recipe.checkFitsInMemory(path: "recipe '\(recipe.name)'")
-        let fm = FileManager.default
-        let comm = try communicator ?? Communicator.world
-        let threads = DataParallel.applyThreadsPerRank(comm)
-        let writes = comm.isMain
-        if !writes { logger.logLevel = .warning; showProgress = false }
-        let reconDir = (outDir as NSString).appendingPathComponent("reconstructions")
-        if writes {
-            try fm.createDirectory(atPath: outDir, withIntermediateDirectories: true)
-            try fm.createDirectory(atPath: reconDir, withIntermediateDirectories: true)
-            try AtomicFile.write(Data(recipeText.utf8), to: (outDir as NSString).appendingPathComponent("recipe.yaml"))
-        }
+        let o = try TrainingLoop.run(self, resume: resume)
+        return PretrainSummary(outDir: outDir, steps: o.steps, firstLoss: o.firstLoss, lastLoss: o.lastLoss, checkpoint: o.checkpoint,
+                               skippedImages: o.skippedImages, seconds: o.seconds)
+    }
 
-        let enc = recipe.encoderConfig, dec = recipe.decoderConfig
-        let model = MAE(encoder: enc, decoder: dec, maskRatio: recipe.model.mask_ratio, normPixLoss: recipe.model.norm_pix_loss,
-                        rng: RNG(seed: UInt64(truncatingIfNeeded: recipe.seed)))
-        let named = model.namedParameters()
+    // MARK: what the training loop asks of MAE pretraining
+
+    public var settings: LoopSettings {
+        LoopSettings(totalSteps: totalSteps, batchSize: recipe.optim.batch_size, accumulationSteps: recipe.optim.accumulation_steps,
+                     baseLR: recipe.peakLR, schedule: recipe.lrSchedule, gradClip: recipe.optim.grad_clip,
+                     maxNonFiniteSteps: recipe.run.max_nonfinite_steps, logEvery: recipe.run.log_every,
+                     checkpointEvery: recipe.run.checkpoint_every, keepCheckpoints: recipe.run.keep_checkpoints, label: "pretrain")
+    }
+
+    var reconstructionDir: String { (outDir as NSString).appendingPathComponent("reconstructions") }
+
+    public func checkBeforeStart() throws { try recipe.checkFitsInMemory(path: "recipe '\(recipe.name)'") }
+
+    public func prepareFolders() throws {
+        try FileManager.default.createDirectory(atPath: reconstructionDir, withIntermediateDirectories: true)
+    }
+
+    public func build() throws -> (named: [(String, Tensor)], trainable: [Tensor], optimizer: AdamW) {
+        let m = MAE(encoder: recipe.encoderConfig, decoder: recipe.decoderConfig, maskRatio: recipe.model.mask_ratio,
+                    normPixLoss: recipe.model.norm_pix_loss, rng: RNG(seed: UInt64(truncatingIfNeeded: recipe.seed)))
+        model = m
+        lastOutput = nil
+        let named = m.namedParameters()
         let opt = AdamW(groups: standardParameterGroups(named, weightDecay: recipe.optim.weight_decay), lr: recipe.peakLR,
                         betas: (recipe.optim.beta1, recipe.optim.beta2))
-        let params = model.trainableParameters()
-        let dp = DataParallel(comm: comm, parameters: params)
-        let B = recipe.optim.batch_size, A = recipe.optim.accumulation_steps
-        let localB = try dp.localBatch(B)
-        let schedule = recipe.lrSchedule
-
-        var step = 0, position = 0, skippedBefore = 0
-        let metricsPath = (outDir as NSString).appendingPathComponent("metrics.jsonl")
-        if resume, let ckpt = Checkpoints.latest(root: checkpointRoot) {
-            let statePath = (ckpt as NSString).appendingPathComponent("state.json")
-            guard let data = fm.contents(atPath: statePath), let state = try? JSONDecoder().decode(PretrainState.self, from: data) else {
-                throw TrainingError.badCheckpoint(path: statePath, reason: "state.json is missing or unreadable")
-            }
-            guard state.encoder == enc, state.decoder == dec else {
-                throw TrainingError.badCheckpoint(path: ckpt, reason: "the recipe's model differs from the checkpoint's")
-            }
-            try model.load(try Checkpoints.loadTensors((ckpt as NSString).appendingPathComponent("model.safetensors")), strict: true,
-                           source: (ckpt as NSString).appendingPathComponent("model.safetensors"))
-            try opt.loadState(try Checkpoints.loadTensors((ckpt as NSString).appendingPathComponent("optimizer.safetensors")),
-                              source: (ckpt as NSString).appendingPathComponent("optimizer.safetensors"))
-            step = state.step
-            position = state.position
-            skippedBefore = state.skippedImages
-            if writes { try MetricsLog.truncate(path: metricsPath, afterStep: step) }
-            logger.info("resumed from \(ckpt) at step \(step)")
-        } else {
-            if resume { logger.notice("no checkpoint under \(checkpointRoot); starting from step 0") }
-            if writes { try? fm.removeItem(atPath: metricsPath) }
-        }
-
-        let corpus = try dp.afterMainOnly("rank 0 prepares the corpus") { try makeCorpus() }
-        if comm.isDistributed {
-            logger.info("data parallel: \(comm.size) ranks, \(localB) of the batch of \(B) per rank, \(threads ?? 0) threads per rank")
-        }
-        logger.info("data: \(corpus.description); model: MAE \(recipe.model.encoder) (\(model.parameterCount) parameters), effective batch \(recipe.effectiveBatch), peak lr \(recipe.peakLR)")
-        let aug = MAEAugmentation(size: enc.imageHeight, scale: recipe.data.crop_scale_min...recipe.data.crop_scale_max,
-                                  flipProbability: recipe.data.hflip_probability)
-        let stream = ImageStream(corpus: corpus, augmentation: aug, seed: UInt64(truncatingIfNeeded: recipe.seed), position: position,
-                                 workers: recipe.data.loader_workers, rank: comm.rank, ranks: comm.size)
-        let log: MetricsLog? = writes ? try MetricsLog(path: metricsPath) : nil
-        let bar = ProgressBar(total: totalSteps, label: "pretrain", unit: "step")
-        var firstLoss: Float?, lastLoss: Float?, nonFinite = 0, lastCheckpoint: String?
-        var windowStart = Date(), windowImages = 0
-
-        func checkpoint() throws {
-            guard writes else { return }
-            let state = PretrainState(step: step, position: stream.position, seed: recipe.seed, recipe: recipeText, encoder: enc, decoder: dec,
-                                      skippedImages: skippedBefore + stream.skipped.count)
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-            lastCheckpoint = try Checkpoints.save(root: checkpointRoot, step: step, model: named, optimizer: opt.state(), state: try enc.encode(state),
-                                                  modelMetadata: ["format": "pt", "framework": "sapiens-swift", "kind": "mae",
-                                                                  "encoder": String(decoding: try JSONEncoder().encode(self.recipe.encoderConfig), as: UTF8.self),
-                                                                  "decoder": String(decoding: try JSONEncoder().encode(dec), as: UTF8.self),
-                                                                  "mask_ratio": "\(self.recipe.model.mask_ratio)",
-                                                                  "norm_pix_loss": "\(self.recipe.model.norm_pix_loss)"],
-                                                  keep: recipe.run.keep_checkpoints)
-            writePlot(metricsPath: metricsPath)
-        }
-
-        while step < totalSteps {
-            try dp.faultHook(step: step)
-            let lr = schedule.lr(base: recipe.peakLR, step: step)
-            opt.lr = lr
-            var lossSum: Float = 0
-            var finite = true
-            var lastOut: (imgs: Tensor, out: MAE.Output)?
-            for micro in 0..<A {
-                let (imgs, failed) = try stream.nextBatch(localB)
-                for f in failed { logger.warning("skipped undecodable image: \(f)") }
-                // Drawn for the global batch; this rank takes the rows of its own samples.
-                let noise = dp.localRows(Tensor.uniform([B, model.numPatches], rng: noiseRNG(step: step, micro: micro)))
-                let out = model(imgs, noise: noise)
-                let l = out.loss.item()
-                if !l.isFinite { finite = false; break }
-                (A > 1 ? out.loss * (1 / Float(A)) : out.loss).backward()
-                lossSum += l
-                lastOut = (imgs, out)
-            }
-            let agreed = try dp.agree(lossSum: lossSum, finite: finite, strides: stream.strides, step: step)
-            stream.commit(strides: agreed.strides)
-            finite = agreed.allFinite
-            if finite { try dp.averageGradients(step: step) }
-            let gradNorm = finite ? clipGradNorm(params, maxNorm: recipe.optim.grad_clip) : .nan
-            if !finite || !gradNorm.isFinite {
-                nonFinite += 1
-                opt.zeroGrad()
-                logger.warning("step \(step): non-finite loss or gradient; step skipped (\(nonFinite) in a row)")
-                if nonFinite >= recipe.run.max_nonfinite_steps { throw TrainingError.nonFinite(step: step, count: nonFinite) }
-                step += 1
-                continue
-            }
-            nonFinite = 0
-            opt.step()
-            opt.zeroGrad()
-            let loss = agreed.loss / Float(A)
-            if firstLoss == nil { firstLoss = loss }
-            lastLoss = loss
-            step += 1
-            windowImages += B * A
-            let dt = Date().timeIntervalSince(windowStart)
-            let ips = dt > 0 ? Double(windowImages) / dt : 0
-            try log?.append(["step": step, "loss": Double(loss), "lr": Double(lr), "grad_norm": Double(gradNorm),
-                        "images_per_second": ips, "elapsed_s": Date().timeIntervalSince(started)])
-            if step % recipe.run.log_every == 0 { windowStart = Date(); windowImages = 0 }
-            if showProgress { bar.update(step, extra: String(format: "loss %.4f  lr %.2e  %.1f img/s", loss, lr, ips)) }
-            if writes, step % recipe.run.reconstruction_every == 0 || step == totalSteps, let last = lastOut {
-                let path = (reconDir as NSString).appendingPathComponent(String(format: "step-%07d.png", step))
-                do { try Reconstruction.save(model: model, images: last.imgs, output: last.out, path: path) } catch {
-                    logger.warning("could not write reconstruction \(path): \(error)")
-                }
-            }
-            if step % recipe.run.checkpoint_every == 0 || step == totalSteps { try checkpoint() }
-        }
-        if step > 0 && lastCheckpoint == nil { lastCheckpoint = Checkpoints.latest(root: checkpointRoot) }
-        if writes { writePlot(metricsPath: metricsPath) }
-        return PretrainSummary(outDir: outDir, steps: step, firstLoss: firstLoss, lastLoss: lastLoss, checkpoint: lastCheckpoint,
-                               skippedImages: skippedBefore + stream.skipped.count, seconds: Date().timeIntervalSince(started))
+        return (named, m.trainableParameters(), opt)
     }
+
+    public func restore(_ state: PretrainState, checkpoint ckpt: String) throws {
+        guard let model else { throw TrainingError.notReady("the MAE model") }
+        guard state.encoder == recipe.encoderConfig, state.decoder == recipe.decoderConfig else {
+            throw TrainingError.badCheckpoint(path: ckpt, reason: "the recipe's model differs from the checkpoint's")
+        }
+        let path = (ckpt as NSString).appendingPathComponent("model.safetensors")
+        try model.load(try Checkpoints.loadTensors(path), strict: true, source: path)
+    }
+
+    public func openData(position: Int, dataParallel dp: DataParallel) throws -> TrainingStream {
+        let corpus = try dp.afterMainOnly("rank 0 prepares the corpus") { try makeCorpus() }
+        logger.info("data: \(corpus.description); model: MAE \(recipe.model.encoder) (\(model?.parameterCount ?? 0) parameters), effective batch \(recipe.effectiveBatch), peak lr \(recipe.peakLR)")
+        let aug = MAEAugmentation(size: recipe.encoderConfig.imageHeight, scale: recipe.data.crop_scale_min...recipe.data.crop_scale_max,
+                                  flipProbability: recipe.data.hflip_probability)
+        let s = ImageStream(corpus: corpus, augmentation: aug, seed: UInt64(truncatingIfNeeded: recipe.seed), position: position,
+                            workers: recipe.data.loader_workers, rank: dp.rank, ranks: dp.size)
+        stream = s
+        return s
+    }
+
+    public func loss(step: Int, micro: Int, localBatch: Int, dataParallel dp: DataParallel) throws -> Tensor {
+        guard let model, let stream else { throw TrainingError.notReady("the MAE model or its data") }
+        let (imgs, failed) = try stream.nextBatch(localBatch)
+        for f in failed { logger.warning("skipped undecodable image: \(f)") }
+        // Drawn for the global batch; this rank takes the rows of its own samples.
+        let noise = dp.localRows(Tensor.uniform([recipe.optim.batch_size, model.numPatches], rng: noiseRNG(step: step, micro: micro)))
+        let out = model(imgs, noise: noise)
+        lastOutput = (imgs, out)
+        return out.loss
+    }
+
+    public func state(step: Int, position: Int, skippedImages: Int) -> PretrainState {
+        PretrainState(step: step, position: position, seed: recipe.seed, recipe: recipeText, encoder: recipe.encoderConfig,
+                      decoder: recipe.decoderConfig, skippedImages: skippedImages)
+    }
+
+    public func checkpointMetadata() throws -> [String: String] {
+        ["format": "pt", "framework": "sapiens-swift", "kind": "mae",
+         "encoder": String(decoding: try JSONEncoder().encode(recipe.encoderConfig), as: UTF8.self),
+         "decoder": String(decoding: try JSONEncoder().encode(recipe.decoderConfig), as: UTF8.self),
+         "mask_ratio": "\(recipe.model.mask_ratio)", "norm_pix_loss": "\(recipe.model.norm_pix_loss)"]
+    }
+
+    /// Reconstructions of the step's last micro-batch every `reconstruction_every` steps and at the end.
+    public func afterStep(_ step: Int, writes: Bool, log: MetricsLog?) throws {
+        guard writes, step % recipe.run.reconstruction_every == 0 || step == totalSteps, let model, let last = lastOutput else { return }
+        let path = (reconstructionDir as NSString).appendingPathComponent(String(format: "step-%07d.png", step))
+        do { try Reconstruction.save(model: model, images: last.imgs, output: last.out, path: path) } catch {
+            logger.warning("could not write reconstruction \(path): \(error)")
+        }
+    }
+
+    public func writePlots(metricsPath: String) { writePlot(metricsPath: metricsPath) }
 
     func writePlot(metricsPath: String) {
         let recs = MetricsLog.read(path: metricsPath)
