@@ -63,3 +63,17 @@ let package = Package(
     // which strict Swift 6 sendability checking cannot express without unsafe wrappers everywhere.
     swiftLanguageModes: [.v5]
 )
+
+// Fuzz targets for scripts/fuzz, declared only when it asks (SAPIENS_FUZZ=1), so ordinary builds and
+// tests never compile them. Each is a libFuzzer entry point over one reader of user files (Fuzz/).
+if Context.environment["SAPIENS_FUZZ"] != nil {
+    package.targets.append(.target(name: "FuzzSupport", path: "Fuzz/Targets/support"))
+    let fuzzTargets: [(String, [Target.Dependency])] = [
+        ("safetensors", ["Tensor"]), ("jpeg", ["Data"]), ("png", ["Data"]), ("hdf5", ["Data"]), ("npy", ["Data"]),
+        ("coco", ["Data", "Metrics"]), ("detections", ["Data", "Metrics", "Curation"]), ("recipes", ["Training", "Curation"]),
+    ]
+    for (name, deps) in fuzzTargets {
+        package.targets.append(.executableTarget(name: "fuzz-\(name)", dependencies: deps + ["FuzzSupport"], path: "Fuzz/Targets/\(name)"))
+        package.products.append(.executable(name: "fuzz-\(name)", targets: ["fuzz-\(name)"]))
+    }
+}

@@ -1,0 +1,15 @@
+import Data
+import Foundation
+import FuzzSupport
+import Metrics
+
+/// COCO keypoint ground truth: the training reader (Data) and the evaluator's reader (Metrics).
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzCOCO(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    FuzzInput.withFile(data, size, suffix: ".json") { path in
+        _ = try? COCOKeypointDataset.read(path: path)
+        _ = try? COCOKeypointDataset.read(path: path, schema: try KeypointSchema.named("coco17"))
+        _ = try? COCOKeypointFile.loadGroundTruth(from: URL(fileURLWithPath: path))
+    }
+    return 0
+}

@@ -1,0 +1,21 @@
+import Curation
+import Data
+import Foundation
+import FuzzSupport
+import Metrics
+
+/// Detector outputs and keypoint results: COCO result arrays and JSON Lines, as curation, evaluation
+/// and inference read them.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzDetections(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    FuzzInput.withFile(data, size, suffix: ".json") { path in
+        _ = try? DetectionTable.load(path: path)
+        // The same bytes as both the results and the images list: an array of objects can be both.
+        _ = try? DetectionTable.load(path: path, cocoImages: path)
+        _ = try? COCODetections.read(path: path)
+        _ = try? COCOKeypointResults.read(path: path)
+        _ = try? COCOKeypointResults.read(path: path, numKeypoints: 17)
+        _ = try? COCOKeypointFile.loadResults(from: URL(fileURLWithPath: path))
+    }
+    return 0
+}

@@ -1,0 +1,15 @@
+import Data
+import FuzzSupport
+
+/// An HDF5 shard: opened, its index checked, then every record read back.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzHDF5(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    FuzzInput.withFile(data, size, suffix: ".h5") { path in
+        let reader = try ShardReader(path: path)
+        for i in 0..<min(reader.count, 64) {
+            _ = try? reader.size(at: i)
+            _ = try? reader.record(at: i)
+        }
+    }
+    return 0
+}
