@@ -21,7 +21,7 @@ let package = Package(
         .systemLibrary(name: "CHDF5Sys", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CJPEGSys", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
         .systemLibrary(name: "CPNGSys", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
-        .target(name: "CHDF5", dependencies: ["CHDF5Sys"]),
+        .target(name: "CHDF5", dependencies: ["CHDF5Sys"], linkerSettings: [.linkedLibrary("z")]),
         .target(name: "CJPEG", dependencies: ["CJPEGSys"]),
         .target(name: "CPNG", dependencies: ["CPNGSys"]),
         // Vectorised hot loops (target_clones picks AVX-512/AVX2 at run time). Engine logic stays in Swift.
@@ -67,9 +67,10 @@ let package = Package(
 // Fuzz targets for scripts/fuzz, declared only when it asks (SAPIENS_FUZZ=1), so ordinary builds and
 // tests never compile them. Each is a libFuzzer entry point over one reader of user files (Fuzz/).
 if Context.environment["SAPIENS_FUZZ"] != nil {
-    package.targets.append(.target(name: "FuzzSupport", path: "Fuzz/Targets/support"))
+    package.targets.append(.target(name: "FuzzDriverC", path: "Fuzz/Targets/driver"))
+    package.targets.append(.target(name: "FuzzSupport", dependencies: ["FuzzDriverC"], path: "Fuzz/Targets/support"))
     let fuzzTargets: [(String, [Target.Dependency])] = [
-        ("safetensors", ["Tensor"]), ("jpeg", ["Data"]), ("png", ["Data"]), ("hdf5", ["Data"]), ("npy", ["Data"]),
+        ("safetensors", ["Tensor"]), ("pth", ["Tensor"]), ("jpeg", ["Data"]), ("png", ["Data"]), ("hdf5", ["Data"]), ("npy", ["Data"]),
         ("coco", ["Data", "Metrics"]), ("detections", ["Data", "Metrics", "Curation"]), ("recipes", ["Training", "Curation"]),
     ]
     for (name, deps) in fuzzTargets {

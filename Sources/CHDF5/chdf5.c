@@ -34,3 +34,25 @@ void chdf5_last_error(char *buffer, size_t length) {
     walk_target t = { buffer, length };
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, keep_message, &t);
 }
+
+#include <zlib.h>
+
+hid_t chdf5_create_with_userblock(const char *path, hsize_t userblock) {
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+    if (fcpl < 0) return -1;
+    if (H5Pset_userblock(fcpl, userblock) < 0) { H5Pclose(fcpl); return -1; }
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+    H5Pclose(fcpl);
+    return f;
+}
+
+unsigned long chdf5_crc32(unsigned long crc, const unsigned char *bytes, size_t length) {
+    // zlib takes a uInt length: feed it in pieces that fit.
+    while (length > 0) {
+        uInt n = length > (1u << 30) ? (1u << 30) : (uInt)length;
+        crc = crc32(crc, bytes, n);
+        bytes += n;
+        length -= n;
+    }
+    return crc;
+}

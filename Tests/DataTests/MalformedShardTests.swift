@@ -9,8 +9,16 @@ import XCTest
 final class MalformedShardTests: XCTestCase {
     var dir = ""
     var written = 0
-    override func setUpWithError() throws { dir = try temporaryFolder() }
-    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
+    override func setUpWithError() throws {
+        dir = try temporaryFolder()
+        // These shards are written dataset by dataset, without ShardWriter's checksum header, to reach the
+        // checks behind it (ShardIntegrityTests covers the header itself).
+        ShardIntegrity.acceptUnsealed = true
+    }
+    override func tearDown() {
+        ShardIntegrity.acceptUnsealed = false
+        try? FileManager.default.removeItem(atPath: dir)
+    }
 
     /// What a one-record shard holds; each test changes one part.
     struct Layout {
@@ -137,6 +145,24 @@ final class MalformedShardTests: XCTestCase {
         l = Layout()
         l.depthRows = 7
         assertShardError(try ShardReader(path: try write(l)).record(at: 0), ["record 0 depth", "7 rows", "4x2"])
+    }
+
+    /// Found by scripts/fuzz (Fuzz/corpus/hdf5/regression-gcol-free-space-size-0.h5): a global heap object
+    /// with index 0 and size 0 made libhdf5 1.10's H5Aread loop forever on a string attribute.
+    func testAGlobalHeapObjectThatNeverAdvancesIsRefusedBeforeLibHDF5ReadsIt() throws {
+        var bytes = try FileIO.read(path: try write(Layout()))
+        let gcol = Array("GCOL".utf8)
+        guard let at = (0..<bytes.count - 4).first(where: { Array(bytes[$0..<$0 + 4]) == gcol }) else {
+            return XCTFail("the shard's string attributes should live in a global heap collection")
+        }
+        // The collection's first object: index (2), references (2), reserved (4), size (8), after a 16-byte header.
+        let object = at + 16
+        for i in 0..<2 { bytes[object + i] = 0 }
+        for i in 8..<16 { bytes[object + i] = 0 }
+        written += 1
+        let path = dir + "/bad-\(written).h5"
+        try FileIO.writeAtomically(bytes, to: path)
+        assertShardError(try ShardReader(path: path), ["global heap", "byte \(object)"])
     }
 
     /// Every prefix of a real shard and a sample of byte flips: an error naming the file, never a trap.

@@ -13,7 +13,7 @@ public enum FuzzInput {
     /// Writes the input to this process's scratch file (with `suffix`) and passes its path to `body`.
     public static func withFile(_ data: UnsafePointer<UInt8>, _ size: Int, suffix: String = "", _ body: (String) throws -> Void) {
         let p = path + suffix
-        FileManager.default.createFile(atPath: p, contents: Data(bytes: data, count: size))
+        _ = FileManager.default.createFile(atPath: p, contents: Data(bytes: data, count: size))
         try? body(p)
     }
 

@@ -22,3 +22,8 @@ size_t chdf5_variable(void);
 void chdf5_silence(void);
 // Copies the innermost message of the current thread's error stack (empty when none).
 void chdf5_last_error(char *buffer, size_t length);
+
+// Creates (truncating) a file whose first `userblock` bytes are left to the caller (a power of two >= 512).
+hid_t chdf5_create_with_userblock(const char *path, hsize_t userblock);
+// zlib's CRC-32 (the same polynomial as zip and PNG), continued from `crc` (0 to start).
+unsigned long chdf5_crc32(unsigned long crc, const unsigned char *bytes, size_t length);

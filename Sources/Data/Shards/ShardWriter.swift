@@ -21,7 +21,7 @@ public final class ShardWriter {
     public init(path: String) throws {
         self.path = path
         temporaryPath = FileIO.temporaryPath(for: path)
-        let f = try HDF5File.create(path: temporaryPath)
+        let f = try HDF5File.create(path: temporaryPath, userBlock: ShardIntegrity.userBlock)
         file = f
         do {
             for field in ShardLayout.all { try f.createGroup(field.group) }
@@ -132,6 +132,7 @@ public final class ShardWriter {
         try f.setAttribute("num_keypoints", int: Int64(numKeypoints))
         f.close()
         file = nil
+        do { try ShardIntegrity.seal(path: temporaryPath) } catch { abandon(); throw error }
         try FileIO.commit(temporary: temporaryPath, to: path)
     }
 }

@@ -30,9 +30,12 @@ extension SafeTensors {
         var offset = 0
         for (i, t) in ordered.enumerated() {
             if i > 0, ordered[i - 1].name == t.name { throw TensorFileError.unwritable(path: path, reason: "two tensors named '\(t.name)'") }
-            let n = t.shape.reduce(1, *) * t.dtype.size
+            // Shapes can come from a checkpoint file: overflow-checked, like every size read from a file.
+            guard let n = byteCount(t), case (let end, false) = offset.addingReportingOverflow(n) else {
+                throw TensorFileError.unwritable(path: path, reason: "tensor '\(t.name)' of shape \(t.shape) is too large to address")
+            }
             header[t.name] = ["dtype": t.dtype.rawValue, "shape": t.shape, "data_offsets": [offset, offset + n]] as [String: Any]
-            offset += n
+            offset = end
         }
         var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
         while json.count % 8 != 0 { json.append(0x20) }
@@ -52,9 +55,8 @@ extension SafeTensors {
             try fh.write(contentsOf: json)
             for t in ordered {
                 let d = try t.bytes()
-                let want = t.shape.reduce(1, *) * t.dtype.size
-                guard d.count == want else {
-                    throw TensorFileError.unwritable(path: path, reason: "tensor '\(t.name)' produced \(d.count) bytes, expected \(want)")
+                guard let want = byteCount(t), d.count == want else {
+                    throw TensorFileError.unwritable(path: path, reason: "tensor '\(t.name)' produced \(d.count) bytes, expected \(byteCount(t) ?? -1)")
                 }
                 try fh.write(contentsOf: d)
             }
@@ -70,5 +72,15 @@ extension SafeTensors {
             throw TensorFileError.unwritable(path: path, reason: (error as NSError).localizedDescription)
         }
         return 8 + json.count + offset
+    }
+
+    /// Elements × element size, or nil when a dimension is negative or the product overflows.
+    private static func byteCount(_ t: PendingTensor) -> Int? {
+        var n = t.dtype.size
+        for d in t.shape {
+            guard d >= 0, case (let m, false) = n.multipliedReportingOverflow(by: d) else { return nil }
+            n = m
+        }
+        return n
     }
 }

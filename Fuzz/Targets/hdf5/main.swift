@@ -2,8 +2,7 @@ import Data
 import FuzzSupport
 
 /// An HDF5 shard: opened, its index checked, then every record read back.
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzHDF5(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+func fuzzHDF5(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     FuzzInput.withFile(data, size, suffix: ".h5") { path in
         let reader = try ShardReader(path: path)
         for i in 0..<min(reader.count, 64) {
@@ -13,3 +12,5 @@ public func fuzzHDF5(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     return 0
 }
+
+FuzzDriver.main { data, size in fuzzHDF5(data, size) }

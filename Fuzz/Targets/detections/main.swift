@@ -6,8 +6,7 @@ import Metrics
 
 /// Detector outputs and keypoint results: COCO result arrays and JSON Lines, as curation, evaluation
 /// and inference read them.
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzDetections(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+func fuzzDetections(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     FuzzInput.withFile(data, size, suffix: ".json") { path in
         _ = try? DetectionTable.load(path: path)
         // The same bytes as both the results and the images list: an array of objects can be both.
@@ -19,3 +18,5 @@ public func fuzzDetections(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     return 0
 }
+
+FuzzDriver.main { data, size in fuzzDetections(data, size) }

@@ -2,8 +2,9 @@ import Data
 import FuzzSupport
 
 /// .npy arrays (depth and normal maps): header dict, dtype, shape against the data.
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzNPY(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+func fuzzNPY(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     _ = try? NPY.decode(FuzzInput.bytes(data, size), name: "fuzz.npy")
     return 0
 }
+
+FuzzDriver.main { data, size in fuzzNPY(data, size) }

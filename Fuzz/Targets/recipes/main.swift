@@ -1,10 +1,10 @@
+import FuzzSupport
 import Curation
 import Training
 
 /// Recipes: the pretraining, fine-tuning and curation loaders, through validation and the memory
 /// estimate, exactly as the CLI runs them before any training starts.
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzRecipes(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+func fuzzRecipes(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
     if let r = try? StrictYAML.decode(PretrainRecipe.self, defaults: PretrainRecipe(), yaml: text, path: "fuzz.yaml",
                                       required: PretrainRecipe.requiredFields), (try? r.validate(path: "fuzz.yaml")) != nil {
@@ -18,3 +18,5 @@ public func fuzzRecipes(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     _ = try? CurationRecipe.parse(yaml: text, file: "fuzz.yaml")
     return 0
 }
+
+FuzzDriver.main { data, size in fuzzRecipes(data, size) }

@@ -2,10 +2,11 @@ import Data
 import FuzzSupport
 
 /// JPEG decoding through the codec the CLI uses (header checks, pixel budget, EXIF orientation).
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzJPEG(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+func fuzzJPEG(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = FuzzInput.bytes(data, size)
     _ = try? ImageCodec.decode(bytes, name: "fuzz.jpg")
     _ = try? ImageCodec.decode(bytes, name: "fuzz.jpg", jpegScaleDenominator: 4)
     return 0
 }
+
+FuzzDriver.main { data, size in fuzzJPEG(data, size) }

@@ -4,8 +4,7 @@ import FuzzSupport
 import Metrics
 
 /// COCO keypoint ground truth: the training reader (Data) and the evaluator's reader (Metrics).
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzCOCO(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+func fuzzCOCO(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     FuzzInput.withFile(data, size, suffix: ".json") { path in
         _ = try? COCOKeypointDataset.read(path: path)
         _ = try? COCOKeypointDataset.read(path: path, schema: try KeypointSchema.named("coco17"))
@@ -13,3 +12,5 @@ public func fuzzCOCO(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     return 0
 }
+
+FuzzDriver.main { data, size in fuzzCOCO(data, size) }
