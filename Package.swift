@@ -70,7 +70,7 @@ if Context.environment["SAPIENS_FUZZ"] != nil {
     package.targets.append(.target(name: "FuzzDriverC", path: "Fuzz/Targets/driver"))
     package.targets.append(.target(name: "FuzzSupport", dependencies: ["FuzzDriverC"], path: "Fuzz/Targets/support"))
     let fuzzTargets: [(String, [Target.Dependency])] = [
-        ("safetensors", ["Tensor"]), ("pth", ["Tensor"]), ("jpeg", ["Data"]), ("png", ["Data"]), ("hdf5", ["Data"]), ("npy", ["Data"]),
+        ("safetensors", ["Tensor"]), ("pth", ["Tensor"]), ("hubconfig", ["Models"]), ("jpeg", ["Data"]), ("png", ["Data"]), ("hdf5", ["Data"]), ("npy", ["Data"]),
         ("coco", ["Data", "Metrics"]), ("detections", ["Data", "Metrics", "Curation"]), ("recipes", ["Training", "Curation"]),
     ]
     for (name, deps) in fuzzTargets {
