@@ -104,12 +104,15 @@ public enum MMEngineConfigText {
         return nil
     }
 
-    /// Length of the value starting at s[0]: up to the first top-level `,`, `;`, newline or closing
-    /// bracket that is not its own (brackets and strings balanced). Nil when a bracket never closes.
-    static func matchingEnd(_ s: [Character]) -> Int? {
+    /// Walks `s` from `start` as Python's tokenizer would see its structure: string literals (with
+    /// backslash escapes) are skipped, and `visit(i, c, depth)` sees every other character with the bracket
+    /// depth before it. Returns where `visit` said stop, or nil at the end, plus the final depth and
+    /// whether a string was left open. The three scanners below are this walk with different stops.
+    static func walk(_ s: [Character], from start: Int = 0,
+                     _ visit: (Int, Character, Int) -> Bool) -> (stop: Int?, depth: Int, openString: Bool) {
         var depth = 0
         var quote: Character?
-        var i = 0
+        var i = start
         while i < s.count {
             let c = s[i]
             if let q = quote {
@@ -117,49 +120,42 @@ public enum MMEngineConfigText {
                 if c == q { quote = nil }
                 i += 1; continue
             }
+            if visit(i, c, depth) { return (i, depth, false) }
             switch c {
             case "'", "\"": quote = c
             case "(", "[", "{": depth += 1
-            case ")", "]", "}":
-                if depth == 0 { return i }
-                depth -= 1
-            case ",", ";", "\n": if depth == 0 { return i }
+            case ")", "]", "}": depth -= 1
             default: break
             }
             i += 1
         }
-        return depth == 0 && quote == nil ? s.count : nil
+        return (nil, depth, quote != nil)
+    }
+
+    static func isClosing(_ c: Character) -> Bool { c == ")" || c == "]" || c == "}" }
+
+    /// Length of the value starting at s[0]: up to the first top-level `,`, `;`, newline or closing
+    /// bracket that is not its own (brackets and strings balanced). Nil when a bracket never closes.
+    static func matchingEnd(_ s: [Character]) -> Int? {
+        let r = walk(s) { _, c, depth in depth == 0 && (isClosing(c) || c == "," || c == ";" || c == "\n") }
+        if let stop = r.stop { return stop }
+        return r.depth == 0 && !r.openString ? s.count : nil
     }
 
     /// Splits at top-level separators (commas inside brackets and strings do not count).
     static func splitTopLevel(_ s: [Character], separators: Set<Character>) -> [String]? {
         var parts: [String] = []
-        var depth = 0, start = 0, i = 0
-        var quote: Character?
-        while i < s.count {
-            let c = s[i]
-            if let q = quote {
-                if c == "\\" { i += 2; continue }
-                if c == q { quote = nil }
-                i += 1; continue
-            }
-            switch c {
-            case "'", "\"": quote = c
-            case "(", "[", "{": depth += 1
-            case ")", "]", "}":
-                depth -= 1
-                if depth < 0 { return nil }
-            default:
-                if depth == 0 && separators.contains(c) { parts.append(String(s[start..<i])); start = i + 1 }
-            }
-            i += 1
+        var start = 0
+        let r = walk(s) { i, c, depth in
+            if isClosing(c) && depth == 0 { return true }  // a bracket closing one never opened
+            if depth == 0 && separators.contains(c) { parts.append(String(s[start..<i])); start = i + 1 }
+            return false
         }
-        guard depth == 0, quote == nil else { return nil }
+        guard r.stop == nil, r.depth == 0, !r.openString else { return nil }
         parts.append(String(s[start..<s.count]))
         return parts
     }
 
-    /// `name = literal` statements at the start of a line (or after `;`), later ones winning as in Python.
     static func topLevelBindings(_ code: [Character]) -> [String: Value] {
         var scope: [String: Value] = [:]
         guard let statements = splitTopLevel(code, separators: ["\n", ";"]) else { return scope }
@@ -250,26 +246,6 @@ public enum MMEngineConfigText {
 
     /// Index of the bracket closing the one at `open`, strings skipped.
     static func matchingClose(_ s: [Character], _ open: Int) -> Int? {
-        var depth = 0
-        var quote: Character?
-        var i = open
-        while i < s.count {
-            let c = s[i]
-            if let q = quote {
-                if c == "\\" { i += 2; continue }
-                if c == q { quote = nil }
-                i += 1; continue
-            }
-            switch c {
-            case "'", "\"": quote = c
-            case "(", "[", "{": depth += 1
-            case ")", "]", "}":
-                depth -= 1
-                if depth == 0 { return i }
-            default: break
-            }
-            i += 1
-        }
-        return nil
+        walk(s, from: open) { _, c, depth in isClosing(c) && depth == 1 }.stop
     }
 }

@@ -137,34 +137,32 @@ public struct MMPoseHeatmapDecoder: Sendable, Equatable {
     /// mmpose's `gaussian_blur` on one map: separable blur (rows, then columns) of the map zero-padded by
     /// half the kernel, cropped back, rescaled so the maximum is the original one.
     static func modulate(_ map: inout [Float], width W: Int, height H: Int, kernel: [Float]) {
-        let r = kernel.count / 2
         let originMax = map.reduce(-Float.infinity) { $0.isNaN || $1.isNaN ? .nan : max($0, $1) }
-        // Rows of the padded map that hold the original rows; the zero rows of the padding blur to zero.
-        var rows = [Float](repeating: 0, count: W * H)
-        for y in 0..<H {
-            for x in 0..<W {
-                var s: Float = 0
-                for t in 0..<kernel.count {
-                    let xx = x + t - r
-                    if xx >= 0 && xx < W { s += kernel[t] * map[y * W + xx] }
-                }
-                rows[y * W + x] = s
-            }
-        }
-        var blurred = [Float](repeating: 0, count: W * H)
-        var newMax = -Float.infinity
-        for y in 0..<H {
-            for x in 0..<W {
-                var s: Float = 0
-                for t in 0..<kernel.count {
-                    let yy = y + t - r
-                    if yy >= 0 && yy < H { s += kernel[t] * rows[yy * W + x] }
-                }
-                blurred[y * W + x] = s
-                newMax = s.isNaN || newMax.isNaN ? .nan : max(newMax, s)
-            }
-        }
+        // Rows first, then columns; the zero rows and columns of the padding only drop taps.
+        let rows = blurPass(map, width: W, height: H, kernel: kernel, alongY: false)
+        let blurred = blurPass(rows, width: W, height: H, kernel: kernel, alongY: true)
+        let newMax = blurred.reduce(-Float.infinity) { $0.isNaN || $1.isNaN ? .nan : max($0, $1) }
         let factor = originMax / newMax
         for i in 0..<(W * H) { map[i] = blurred[i] * factor }
+    }
+
+    /// One pass of the separable blur, along x or along y, zero outside the map; the taps are summed in
+    /// kernel order, as OpenCV's filter does, so results match it to the last bit the golden tests allow.
+    static func blurPass(_ src: [Float], width W: Int, height H: Int, kernel: [Float], alongY: Bool) -> [Float] {
+        let r = kernel.count / 2
+        let length = alongY ? H : W, stride = alongY ? W : 1
+        var out = [Float](repeating: 0, count: W * H)
+        for y in 0..<H {
+            for x in 0..<W {
+                let pos = alongY ? y : x
+                var s: Float = 0
+                for t in 0..<kernel.count {
+                    let p = pos + t - r
+                    if p >= 0 && p < length { s += kernel[t] * src[y * W + x + (p - pos) * stride] }
+                }
+                out[y * W + x] = s
+            }
+        }
+        return out
     }
 }
