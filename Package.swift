@@ -1,8 +1,14 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Layers (dependencies point down only): sapiens CLI -> Inference -> Training -> Tasks -> Curation/Synth -> Data/Models/Metrics -> NN -> Tensor -> C shims;
-// Distributed (MPI communicator) sits on its C shim and is used by Training and Curation.
+// Layers (dependencies point down only; each folder under Sources/ is one target):
+//   sapiens (CLI)
+//   Benchmarks                     `sapiens bench` figures and studies, above everything they measure
+//   Inference     Training         inference does not link the trainer; Training adds the loop, recipes, corpora, MPI
+//   Tasks                          one file per task (protocol, registry), task model, targets, loss, predictor, checkpoints
+//   Curation   Synth               Curation uses Distributed; Synth renders labelled people onto Data's formats
+//   Models   Data   Metrics        Models on NN on Tensor; Data and Metrics stand alone
+//   NN -> Tensor -> C shims (CBLAS, CKernels, codecs, HDF5, CMPI); Distributed (MPI communicator) on CMPI.
 let package = Package(
     name: "Sapiens",
     platforms: [.macOS(.v13)],
@@ -43,20 +49,22 @@ let package = Package(
         .target(name: "Training", dependencies: ["Tasks", "Models", "Data", "Synth", "Metrics", "Distributed",
                                                  .product(name: "Yams", package: "Yams"),
                                                  .product(name: "Logging", package: "swift-log")]),
-        .target(name: "Inference", dependencies: ["Tasks", "Training"]),
-        .executableTarget(name: "sapiens", dependencies: ["Inference", "Tasks", "Curation", "Distributed",
+        .target(name: "Inference", dependencies: ["Tasks"]),
+        // `sapiens bench` figures and studies: above every library they measure, used by the CLI and their tests only.
+        .target(name: "Benchmarks", dependencies: ["Inference", "Training", "Curation", "Synth", "Tasks", "Distributed"]),
+        .executableTarget(name: "sapiens", dependencies: ["Benchmarks", "Inference", "Training", "Tasks", "Curation", "Distributed",
                                                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
-        .testTarget(name: "TensorTests", dependencies: ["Tensor", "NN", "Models"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "NN", "Models", "Benchmarks"]),
         .testTarget(name: "NNTests", dependencies: ["NN"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tasks", "Data"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "Data", "Metrics", "Models", "NN", "Tensor"]),
         .testTarget(name: "DataTests", dependencies: ["Data"]),
-        .testTarget(name: "CurationTests", dependencies: ["Curation"]),
-        .testTarget(name: "SynthTests", dependencies: ["Synth"]),
+        .testTarget(name: "CurationTests", dependencies: ["Curation", "Benchmarks"]),
+        .testTarget(name: "SynthTests", dependencies: ["Synth", "Benchmarks"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Tasks"]),
-        .testTarget(name: "InferenceTests", dependencies: ["Inference", "Tasks"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Tasks", "Benchmarks"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "Tasks", "Training", "Benchmarks"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Training", "Data", "Tensor"]),
     ],
     // Swift 5 mode: the engine shares buffers across worker threads by design (disjoint ranges),

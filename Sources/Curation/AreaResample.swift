@@ -3,7 +3,7 @@ import Data
 /// Area-averaging resize (each output pixel is the coverage-weighted mean of the source pixels under it).
 /// Shrinking by large factors this way does not alias, which matters for thumbnails, the perceptual hash
 /// and the re-encoded training images. Kept internal: Data's general resize is the public one.
-enum AreaResample {
+public enum AreaResample {
     /// For each output index, the first source index it covers and the weights (summing to 1) of the
     /// consecutive source indices from there; weights are flattened `stride` per output for tight loops.
     private struct Taps {
@@ -33,7 +33,7 @@ enum AreaResample {
         return Taps(first: first, weights: weights, stride: stride)
     }
 
-    static func resize(_ img: Image, width: Int, height: Int) -> Image {
+    public static func resize(_ img: Image, width: Int, height: Int) -> Image {
         let c = img.channels
         guard width > 0, height > 0, img.width > 0, img.height > 0 else { return Image(width: max(0, width), height: max(0, height), channels: c) }
         if width == img.width && height == img.height { return img }

@@ -2,7 +2,7 @@ import Data
 
 /// How a kept image is stored for training: shrunk to the recipe's max side and re-encoded as JPEG,
 /// with its person boxes (scaled to the new size) and scores as labels.
-enum KeptImage {
+public enum KeptImage {
     static func shardRecord(key: String, source: String, image: Image, labels: [PersonBox],
                             settings: CurationRecipe.Output) throws -> ShardRecord {
         let rgb = dropAlpha(image)
@@ -19,7 +19,7 @@ enum KeptImage {
     }
 
     /// JPEG has no alpha; photos with one are rare enough that dropping it (not compositing) is fine.
-    static func dropAlpha(_ img: Image) -> Image {
+    public static func dropAlpha(_ img: Image) -> Image {
         guard img.channels == 4 else { return img }
         var out = Image(width: img.width, height: img.height, channels: 3)
         for i in 0..<(img.width * img.height) {

@@ -3,7 +3,6 @@ import Foundation
 import Models
 import Tasks
 import Tensor
-import Training
 
 /// The backbone's feature maps for users who want features rather than a task output: after any blocks
 /// (0-based; negative counts from the end, so -1 is the last block before the final norm), for an image of

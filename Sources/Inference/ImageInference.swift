@@ -2,7 +2,6 @@ import Data
 import Foundation
 import Models
 import Tasks
-import Training
 
 /// Everything the task models said about one image, at its own resolution.
 public struct ImageResult: Sendable {

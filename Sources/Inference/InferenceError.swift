@@ -2,8 +2,6 @@ import Data
 
 /// Everything the Inference layer refuses, each naming the file (or option) and the problem.
 public enum InferenceError: Error, CustomStringConvertible, Equatable {
-    /// A checkpoint that cannot serve the request: wrong task, unknown layout, missing tensors.
-    case checkpoint(path: String, problem: String)
     /// An input image, box file or generated result that cannot be used.
     case input(path: String, problem: String)
     /// A command-line value that makes no sense.
@@ -13,7 +11,6 @@ public enum InferenceError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case let .checkpoint(p, why): return "\(p): \(why)"
         case let .input(p, why): return "\(p): \(why)"
         case let .option(n, why): return "\(n): \(why)"
         case let .output(p, why): return "\(p): cannot write: \(why)"

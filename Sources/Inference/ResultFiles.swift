@@ -2,7 +2,6 @@ import Data
 import Foundation
 import Models
 import Tasks
-import Training
 
 /// Writes one image's results, all atomically, as `<stem>.<what>.<ext>` in a folder:
 ///

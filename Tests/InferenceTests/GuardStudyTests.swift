@@ -1,3 +1,4 @@
+import Benchmarks
 import Data
 import Foundation
 import Inference

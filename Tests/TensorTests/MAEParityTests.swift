@@ -1,3 +1,4 @@
+import Benchmarks
 import Models
 import Tensor
 import XCTest

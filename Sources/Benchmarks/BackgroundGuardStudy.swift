@@ -1,5 +1,6 @@
 import Data
 import Foundation
+import Inference
 import Metrics
 import Models
 import Synth

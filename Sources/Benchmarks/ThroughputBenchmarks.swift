@@ -1,6 +1,7 @@
-import Foundation
 import Data
+import Foundation
 import Synth
+import Training
 
 /// Throughput figures (images/s) for the data side of the pipeline, printed by `sapiens bench`.
 public enum ThroughputBenchmarks {

@@ -1,4 +1,5 @@
 import Foundation
+import Synth
 
 /// Rendering throughput, for `sapiens bench`: images per second at a given size, labels
 /// included, encoding and writing excluded.

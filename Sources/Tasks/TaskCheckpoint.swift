@@ -1,7 +1,6 @@
 import Data
 import Foundation
 import Models
-import Tasks
 import NN
 import Tensor
 
@@ -35,18 +34,18 @@ public enum TaskCheckpoint {
     public static func load(path: String, overrides: Overrides = Overrides()) throws -> TaskModel {
         let file = TaskModel.modelFile(path)
         guard FileManager.default.fileExists(atPath: file) else {
-            throw InferenceError.checkpoint(path: file, problem: "no such checkpoint (pass a checkpoint folder or its model.safetensors)")
+            throw TaskCheckpointError.checkpoint(path: file, problem: "no such checkpoint (pass a checkpoint folder or its model.safetensors)")
         }
         let st = try CheckpointFile.load(path: file)   // safetensors, or an official .pth converted in memory
         if let json = st.metadata[TaskModel.metadataKey] {
             // The file is already in memory (a Sapiens-scale one is gigabytes), so it is not read again.
             var config: TaskModelConfig
             do { config = try JSONDecoder().decode(TaskModelConfig.self, from: Data(json.utf8)) } catch {
-                throw InferenceError.checkpoint(path: file, problem: "its '\(TaskModel.metadataKey)' metadata is not a valid configuration: \(error)")
+                throw TaskCheckpointError.checkpoint(path: file, problem: "its '\(TaskModel.metadataKey)' metadata is not a valid configuration: \(error)")
             }
             if let r = overrides.resize { config.preprocessing.resize = r }
             if let t = overrides.task, t != config.task {
-                throw InferenceError.checkpoint(path: file, problem: "is a \(config.task.rawValue) checkpoint, not \(t.rawValue)")
+                throw TaskCheckpointError.checkpoint(path: file, problem: "is a \(config.task.rawValue) checkpoint, not \(t.rawValue)")
             }
             try config.validate()
             let model = TaskModel(config, rng: RNG(seed: 0))
@@ -58,7 +57,7 @@ public enum TaskCheckpoint {
             return model
         }
         if st.metadata["kind"] == "mae" || st.contains("decoder_pred.weight") {
-            throw InferenceError.checkpoint(path: file, problem: "is an MAE pretraining checkpoint (no task head); fine-tune it first with `sapiens finetune --init`")
+            throw TaskCheckpointError.checkpoint(path: file, problem: "is an MAE pretraining checkpoint (no task head); fine-tune it first with `sapiens finetune --init`")
         }
         let config = try inferConfig(st, path: file, overrides: overrides)
         let model = TaskModel(config, rng: RNG(seed: 0))
@@ -72,7 +71,7 @@ public enum TaskCheckpoint {
             for n in [name, "backbone." + name] { if let e = st.entries[n] { return e.shape } }
             return nil
         }
-        func fail(_ why: String) -> InferenceError { .checkpoint(path: path, problem: "no task metadata, and " + why) }
+        func fail(_ why: String) -> TaskCheckpointError { .checkpoint(path: path, problem: "no task metadata, and " + why) }
         guard let patch = shape("patch_embed.proj.weight") ?? shape("patch_embed.projection.weight"), patch.count == 4 else {
             throw fail("no patch_embed weight: not a ViT task checkpoint (convert official .pth files with scripts/convert_pth.py)")
         }
@@ -130,7 +129,7 @@ public enum TaskCheckpoint {
             throw fail("no task has a \(prefix).* head with \(out) outputs (pass --task)")
         }
         guard task.definition.headPrefix == prefix else {
-            throw InferenceError.checkpoint(path: path, problem: "its head is \(prefix).* but --task says \(task.rawValue)")
+            throw TaskCheckpointError.checkpoint(path: path, problem: "its head is \(prefix).* but --task says \(task.rawValue)")
         }
         let (labels, names) = task.definition.officialLabels(outChannels: out)
         let backbone = ViTConfig(width: width, depth: depth, heads: heads, patchSize: patchSize, imageHeight: h, imageWidth: w,
@@ -162,5 +161,16 @@ public enum TaskCheckpoint {
         guard n > 0 else { return nil }
         let s = Int(Double(n).squareRoot().rounded())
         return s * s == n ? s : nil
+    }
+}
+
+/// A checkpoint that cannot serve as a task model: missing, of the wrong task, or of a layout its shapes do
+/// not explain. The message names the file.
+public enum TaskCheckpointError: Error, CustomStringConvertible, Equatable {
+    case checkpoint(path: String, problem: String)
+    public var description: String {
+        switch self {
+        case let .checkpoint(p, why): return "\(p): \(why)"
+        }
     }
 }

@@ -1,3 +1,4 @@
+import Curation
 import Data
 import Foundation
 

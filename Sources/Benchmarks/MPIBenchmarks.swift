@@ -3,6 +3,7 @@ import Foundation
 import Models
 import NN
 import Tensor
+import Training
 
 /// `sapiens bench-mpi`: the figures of the data-parallel scaling model, step = compute/N + allreduce(bytes, N),
 /// on the current rank count. Every rank runs the same work; rank 0's timings are reported.

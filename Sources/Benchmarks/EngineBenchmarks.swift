@@ -2,6 +2,7 @@ import Foundation
 import Models
 import NN
 import Tensor
+import Training
 
 /// The engine workloads of `sapiens bench`, identical to scripts/bench_pytorch.py (same shapes,
 /// same FLOP convention) so the two can be compared in one run.
