@@ -61,7 +61,7 @@ let package = Package(
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "Data", "Metrics", "Models", "NN", "Tensor"]),
         .testTarget(name: "DataTests", dependencies: ["Data"]),
         .testTarget(name: "CurationTests", dependencies: ["Curation", "Benchmarks"]),
-        .testTarget(name: "SynthTests", dependencies: ["Synth", "Benchmarks"]),
+        .testTarget(name: "SynthTests", dependencies: ["Synth", "Data", "Benchmarks"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Tasks", "Benchmarks"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Tasks", "Training", "Benchmarks"]),

@@ -53,7 +53,7 @@ public enum CurationReport {
             for (name, sample) in samples.sorted(by: { $0.key < $1.key }) {
                 let images = sample.records.map { r in thumbnailSource(r, folder: folder, bytes: bytes) }
                 let file = "contact_\(name).png"
-                try png(ContactSheet.draw(images, tile: recipe.report.thumbnailSize), file)
+                try png(ThumbnailGrid.draw(images, tile: recipe.report.thumbnailSize), file)
                 sheets[name] = file
             }
         }

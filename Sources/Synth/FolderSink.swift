@@ -7,7 +7,7 @@ import Foundation
 struct FolderSink: SampleSink {
     let outDir: String
     let jpegQuality: Int
-    private var coco = COCOKeypoints()
+    private var coco = SynthCOCOAnnotations()
     static let folders = ["images", "seg", "masks", "depth", "normals", "annotations"]
 
     init(outDir: String, jpegQuality: Int) throws {

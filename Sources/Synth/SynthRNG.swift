@@ -1,26 +1,21 @@
-// A small seeded generator of our own: the system RNG is neither seedable nor stable across
-// platforms, and every image must be reproducible from (seed, index) alone.
-public struct SynthRNG: Sendable {
-    private var state: UInt64
+import Data
 
-    public init(seed: UInt64) { state = seed }
+/// The renderer's draws (Float uniforms, integers, normals, weighted picks) on the one seeded generator the
+/// framework uses, Data's `SeededRandom` (SplitMix64): the system RNG is neither seedable nor stable across
+/// platforms, and every image must be reproducible from (seed, index) alone.
+public struct SynthRNG: Sendable {
+    private var base: SeededRandom
+
+    public init(seed: UInt64) { base = SeededRandom(seed: seed) }
 
     /// One independent stream per image, so output never depends on thread count or order.
     public init(seed: UInt64, index: Int) {
-        var mixer = SynthRNG(seed: seed ^ 0x5851_F42D_4C95_7F2D)
-        let a = mixer.next()
-        state = a ^ (UInt64(truncatingIfNeeded: index) &* 0x9E37_79B9_7F4A_7C15)
-        _ = next()
+        var mixer = SeededRandom(seed: seed ^ 0x5851_F42D_4C95_7F2D)
+        base = SeededRandom(seed: mixer.next() ^ (UInt64(truncatingIfNeeded: index) &* 0x9E37_79B9_7F4A_7C15))
+        _ = base.next()
     }
 
-    /// SplitMix64 step: passes BigCrush, one multiply-xorshift chain per draw.
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public mutating func next() -> UInt64 { base.next() }
 
     /// Uniform in [0, 1) with 24 bits, exact in Float.
     public mutating func unit() -> Float { Float(next() >> 40) * (1.0 / 16_777_216.0) }

@@ -1,8 +1,9 @@
 import Data
 
-/// A grid of thumbnails so a person can judge a filter at a glance. Inputs that cannot be decoded
+/// A grid of thumbnails so a person can judge a filter at a glance (a curation report picture; Synth's
+/// `ContactSheet` is the renderer's label panels). Inputs that cannot be decoded
 /// (they are in the sample *because* they are broken) get a dark red tile with a cross.
-enum ContactSheet {
+enum ThumbnailGrid {
     static func draw(_ images: [Image?], tile: Int) -> Image {
         let n = max(1, images.count)
         let cols = Int(Double(n).squareRoot().rounded(.up)), rows = (n + cols - 1) / cols

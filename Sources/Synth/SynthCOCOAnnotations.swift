@@ -1,7 +1,7 @@
-/// The COCO person-keypoints JSON of the folder output. Body keypoints go in `keypoints`
-/// (COCO-17, so pycocotools reads the file as is) and the six foot points in `foot_kpts`,
-/// as COCO-WholeBody stores them.
-struct COCOKeypoints: Encodable {
+/// The COCO person-keypoints JSON the synth folder output writes (Data's `COCOKeypointDataset` is what reads
+/// COCO files). Body keypoints go in `keypoints` (COCO-17, so pycocotools reads the file as is) and the six
+/// foot points in `foot_kpts`, as COCO-WholeBody stores them.
+struct SynthCOCOAnnotations: Encodable {
     struct ImageEntry: Encodable {
         var id: Int
         var file_name: String
