@@ -139,7 +139,7 @@ def run(model, name, pixel_values):
             out["pooler_output"] = o.pooler_output
         elif isinstance(model, Sapiens2ForSemanticSegmentation):
             out["logits"] = o.logits
-            post["post_segmentation"] = proc.post_process_semantic_segmentation(o, target_sizes=size)[0].to(torch.int32)
+            post["post_segmentation"] = proc.post_process_semantic_segmentation(o, target_sizes=size)[0].to(torch.uint8)
         elif isinstance(model, Sapiens2ForPoseEstimation):
             out["heatmaps"] = o.heatmaps
             pairs = torch.tensor(model.config.flip_pairs)
