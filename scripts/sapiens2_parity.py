@@ -13,7 +13,8 @@ What it writes, per model folder `<name>/`:
     `pointmaps` + `scales`, `alphas` + `foregrounds` (matting), `last_hidden_state` + `pooler_output` (bare
     model); and `post_*.npy`, the image processor's `post_process_*` results at the photo's size.
 Shared files: `image.png` (a synthetic 150x110 photo), `pixel_values.npy` (the processor's output for it at
-128x96), `manifest.json` (what each folder holds).
+128x96), `pixel_values_box_{shrink,enlarge}.npy` (its person-box crops of [8, 14, 100, 130] and [30, 40, 40, 60]),
+`manifest.json` (what each folder holds).
 
 Weights are seeded random values of realistic scale: every RMSNorm weight (block norms, QK-norms, final
 norm) is 1 + noise, LayerScale is not 1, all biases are non-zero, linear/conv weights have std 1/sqrt(fan in).
@@ -188,6 +189,10 @@ def main():
     proc = Sapiens2ImageProcessor(size={"height": HEIGHT, "width": WIDTH})
     pixel_values = proc(Image.open(os.path.join(out, "image.png")).convert("RGB"), return_tensors="pt")["pixel_values"]
     np.save(os.path.join(out, "pixel_values.npy"), pixel_values.numpy().astype(np.float32))
+    # A person box (COCO x, y, w, h) cropped as pose does: grid_sample bilinear when shrinking, bicubic when enlarging.
+    for name, box in [("pixel_values_box_shrink.npy", [8.0, 14.0, 100.0, 130.0]), ("pixel_values_box_enlarge.npy", [30.0, 40.0, 40.0, 60.0])]:
+        crop = proc(Image.open(os.path.join(out, "image.png")).convert("RGB"), boxes=[[box]], return_tensors="pt")["pixel_values"]
+        np.save(os.path.join(out, name), crop.numpy().astype(np.float32))
 
     manifest = {"input": "pixel_values.npy", "image": "image.png", "size": [HEIGHT, WIDTH], "models": {}}
     for seed, (name, cls, cfg) in enumerate(MODELS):

@@ -24,6 +24,7 @@ struct InferRun: ParsableCommand {
         Each image is letterboxed to the model's input and the results are mapped back to its own resolution.
         Pose is top-down: person boxes come from --boxes (COCO detection results, as mmdet/RTMDet write); without --boxes each image is treated as one person filling the frame.
         Depth and normals run on the background-guarded image: an input with transparent pixels or a near-constant border gets a background composited first (switch off with --no-background-guard).
+        A Sapiens2 model folder as the hub publishes it (config.json + model.safetensors or shards; --task seg, pose, normal, pointmap or matting) runs as transformers' Sapiens2ImageProcessor and model do: see `sapiens infer --checkpoint DIR --task T --raw`, docs/inference.md.
         Per image, in --out: <stem>.keypoints.json, .pose.png, .seg.png (class ids), .seg_vis.png, .depth.npy, .depth.png (16-bit), .depth_vis.png, .normal.npy, .normal_vis.png, .summary.png; for the run: keypoints.json (COCO results) and infer.json. See docs/inference.md.
         """)
 
@@ -61,6 +62,8 @@ struct InferRun: ParsableCommand {
 
     func run() throws {
         if let w = BLAS.coreTypeWarning() { FileHandle.standardError.write(Data((w + "\n").utf8)) }
+        // A Sapiens2 hub folder (config.json with model_type sapiens2) runs through its own pipeline.
+        if checkpoints.count == 1, Sapiens2Checkpoint.isSapiens2Folder(checkpoints[0]) { return try runSapiens2(checkpoints[0]) }
         do {
             let wanted: [VisionTask]
             if task == "all" { wanted = VisionTask.allCases }

@@ -52,6 +52,20 @@ final class Sapiens2ProcessingTests: XCTestCase {
         XCTAssertEqual(share, 1)
     }
 
+    func testPersonBoxCropsMatchTheImageProcessor() throws {
+        let image = try ImageCodec.load(path: path("image.png"))
+        let p = Sapiens2Processor(height: 128, width: 96)
+        for (name, box) in [("shrink", (Float(8), Float(14), Float(100), Float(130))), ("enlarge", (30, 40, 40, 60))] {
+            let ours = p.pixels(image, box: box)
+            let want = try npy("pixel_values_box_\(name).npy")
+            XCTAssertEqual(ours.shape, want.shape)
+            var worst: Float = 0
+            for i in 0..<want.values.count { worst = max(worst, Swift.abs(ours.ptr[i] - want.values[i])) }
+            print("Sapiens2 person crop (\(name)): max |diff| \(worst)")
+            XCTAssertLessThanOrEqual(worst, 1e-3, name)
+        }
+    }
+
     func testSegmentationPostProcessing() throws {
         let (_, out, _) = try run("seg")
         let seg = Sapiens2Segmentation(logits: try XCTUnwrap(out.head), width: photo.width, height: photo.height)

@@ -31,6 +31,56 @@ public struct Sapiens2Processor: Sendable {
         return t
     }
 
+    /// A person crop (1, 3, height, width), as the processor crops a box (x, y, w, h): the box padded by 1.25 and
+    /// fitted to the input's aspect ratio (`Sapiens2Pose.cropWindow`), sampled with `grid_sample`
+    /// (align_corners true, zeros outside the image) on the unrounded pixels, bilinear when shrinking and
+    /// bicubic when enlarging, then normalised.
+    public func pixels(_ image: Image, box: (x: Float, y: Float, w: Float, h: Float)) -> Tensor {
+        let rgb = image.channels == 3 ? image : image.toRGB()
+        let win = Sapiens2Pose.cropWindow(box: box, inputWidth: width, inputHeight: height)
+        let sx = Float(width - 1) / win.w, sy = Float(height - 1) / win.h
+        let bicubic = min(sx, sy) >= 1
+        let (iw, ih) = (rgb.width, rgb.height)
+        let t = Tensor.empty([1, 3, height, width])
+        let plane = width * height
+        func px(_ x: Int, _ y: Int, _ c: Int) -> Float {
+            x >= 0 && x < iw && y >= 0 && y < ih ? Float(rgb.pixels[(y * iw + x) * 3 + c]) : 0
+        }
+        // Cubic convolution with A = -0.75 (torch's grid_sample bicubic).
+        func cubic(_ t: Float) -> [Float] {
+            let a: Float = -0.75
+            func near(_ x: Float) -> Float { ((a + 2) * x - (a + 3)) * x * x + 1 }
+            func far(_ x: Float) -> Float { ((a * x - 5 * a) * x + 8 * a) * x - 4 * a }
+            return [far(t + 1), near(t), near(1 - t), far(2 - t)]
+        }
+        for oy in 0..<height {
+            for ox in 0..<width {
+                // The processor's grid (normalised to [-1, 1] over the image, align_corners) mapped back to pixels.
+                let inX = Float(ox) / sx + win.cx - 0.5 * win.w, inY = Float(oy) / sy + win.cy - 0.5 * win.h
+                let gx = 2 * inX / Float(iw - 1) - 1, gy = 2 * inY / Float(ih - 1) - 1
+                let fx = (gx + 1) / 2 * Float(iw - 1), fy = (gy + 1) / 2 * Float(ih - 1)
+                let x0 = Int(fx.rounded(.down)), y0 = Int(fy.rounded(.down))
+                let tx = fx - Float(x0), ty = fy - Float(y0)
+                for c in 0..<3 {
+                    var v: Float = 0
+                    if bicubic {
+                        let wx = cubic(tx), wy = cubic(ty)
+                        for j in 0..<4 {
+                            var row: Float = 0
+                            for i in 0..<4 { row += wx[i] * px(x0 - 1 + i, y0 - 1 + j, c) }
+                            v += wy[j] * row
+                        }
+                    } else {
+                        v = (1 - ty) * ((1 - tx) * px(x0, y0, c) + tx * px(x0 + 1, y0, c))
+                            + ty * ((1 - tx) * px(x0, y0 + 1, c) + tx * px(x0 + 1, y0 + 1, c))
+                    }
+                    t.ptr[c * plane + oy * width + ox] = (v - 255 * mean[c]) / (255 * std[c])
+                }
+            }
+        }
+        return t
+    }
+
     /// torchvision's antialiased bilinear resize of an 8-bit image, bit for bit: a separable pass per axis that
     /// changes size (horizontal first), each with the triangle filter stretched by the shrink factor, weights
     /// normalised and rounded to 16-bit fixed point at the largest precision that keeps them below 2¹⁵, and
