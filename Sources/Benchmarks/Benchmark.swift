@@ -17,6 +17,8 @@ public struct BenchFigure: Codable, Sendable {
     public var unit: String?
     /// Every timed repetition (ms), for pooling figures measured in several rounds.
     public var ms_all: [Double]?
+    /// The process's peak resident memory so far (MiB): the figure's own peak when it runs alone (`--only`).
+    public var peak_rss_mib: Double?
 
     public init(name: String, ms_min: Double, ms_median: Double, gflop: Double, gflops: Double, threads: Int,
                 other_load: Double, items_per_second: Double? = nil, unit: String? = nil) {
@@ -47,7 +49,19 @@ public enum BenchTimer {
                             gflops: gflop > 0 && median > 0 ? gflop / (median / 1000) : 0, threads: ProcessInfo.processInfo.activeProcessorCount,
                             other_load: otherLoad)
         f.ms_all = times
+        f.peak_rss_mib = BenchTimer.peakRSSMiB()
         return f
+    }
+
+    /// getrusage's ru_maxrss (KiB on Linux, bytes on macOS).
+    public static func peakRSSMiB() -> Double {
+        var u = rusage()
+        guard getrusage(RUSAGE_SELF, &u) == 0 else { return 0 }
+        #if os(macOS)
+        return Double(u.ru_maxrss) / 1_048_576
+        #else
+        return Double(u.ru_maxrss) / 1024
+        #endif
     }
 
     public static func pooled(_ rounds: [BenchFigure]) -> BenchFigure? {

@@ -63,6 +63,26 @@ public enum EngineBenchmarks {
             let imgs = Tensor.randn([1, 3, sapiens.imageHeight, sapiens.imageWidth], rng: rng)
             return { withNoGrad { _ = head(vit.featureMap(vit(imgs))) } }
         })
+        // Issue 29's workload: one step of the shipped Sapiens-0.3B MAE recipe at 1024 px (64x64 patches + cls,
+        // decoder 512/8/16), batch 2; run it alone (`--only`) for its peak RSS.
+        var sapiensMAE = ViTConfig.sapiens_0_3b
+        sapiensMAE.imageHeight = 1024; sapiensMAE.imageWidth = 1024
+        let sapiensDecoder = MAEDecoderConfig(width: 512, depth: 8, heads: 16)
+        w.append(Workload(name: "mae_sapiens_0.3b_1024_train_b2", gflop: maeTrainFLOP(batch: 2, encoder: sapiensMAE, decoder: sapiensDecoder) / 1e9,
+                          heavy: true) {
+            maeTrainStep(encoder: sapiensMAE, decoder: sapiensDecoder, batch: 2)
+        })
+        // Attention alone at the decoder's size (4097 tokens, 512 wide, 16 heads), forward and backward.
+        w.append(Workload(name: "attention_4097x512h16_train_b1", gflop: 3 * 4 * 4097 * 4097 * 512 / 1e9, heavy: true) {
+            let qkv = Tensor.randn([1, 4097, 3 * 512], rng: RNG(seed: 0))
+            qkv.requiresGrad = true
+            let seed = Tensor.randn([1, 4097, 512], rng: RNG(seed: 1))
+            return {
+                let out = Attention.kernel == .stored ? qkv.attention(heads: 16) : qkv.flashAttention(heads: 16)
+                out.backward(seed)
+                qkv.grad = nil
+            }
+        })
         return w
     }
 

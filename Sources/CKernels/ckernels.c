@@ -344,3 +344,52 @@ CLONES void sk_gather_strided(const float *R src, long src_stride, long step, fl
         for (long j = cols; j < dst_cols; j++) d[j] = 0.f;
     }
 }
+
+// ---------------------------------------------------------------- blocked attention (online softmax)
+
+CLONES void sk_flash_fwd_step(float *R s, long rows, long n, long lds, float scale, float *R m, float *R l,
+                              float *R o, long ldo, long hd) {
+    for (long i = 0; i < rows; i++) {
+        float *sr = s + i * lds;
+        float mx = row_max(sr, n) * scale;   // scale > 0, so the max commutes with it
+        float mold = m[i], mnew = mx > mold ? mx : mold;
+        for (long j = 0; j < n; j++) sr[j] = exp_approx(sr[j] * scale - mnew);
+        float sum = row_sum(sr, n);
+        if (mnew != mold) {
+            // First block: mold is -inf, o is still zero and l is 0, so the factor does not matter.
+            float c = mold == -INFINITY ? 0.f : exp_approx(mold - mnew);
+            float *orow = o + i * ldo;
+            for (long j = 0; j < hd; j++) orow[j] *= c;
+            l[i] *= c;
+        }
+        l[i] += sum;
+        m[i] = mnew;
+    }
+}
+
+void sk_flash_fwd_finish(float *R o, long rows, long ldo, long hd, const float *R m, const float *R l, float *R lse) {
+    for (long i = 0; i < rows; i++) {
+        float inv = 1.f / l[i];
+        float *orow = o + i * ldo;
+        for (long j = 0; j < hd; j++) orow[j] *= inv;
+        if (lse) lse[i] = m[i] + logf(l[i]);
+    }
+}
+
+CLONES void sk_flash_bwd_probs(float *R s, long rows, long n, long lds, float scale, const float *R lse) {
+    for (long i = 0; i < rows; i++) {
+        float *sr = s + i * lds; float b = lse[i];
+        for (long j = 0; j < n; j++) sr[j] = exp_approx(sr[j] * scale - b);
+    }
+}
+
+CLONES void sk_flash_bwd_ds(const float *R p, float *R dp, long rows, long n, long ld, const float *R delta) {
+    for (long i = 0; i < rows; i++) {
+        const float *pr = p + i * ld; float *d = dp + i * ld; float di = delta[i];
+        for (long j = 0; j < n; j++) d[j] = pr[j] * (d[j] - di);
+    }
+}
+
+CLONES void sk_rowdot_strided(const float *R a, long lda, const float *R b, long ldb, long rows, long n, float *R out) {
+    for (long i = 0; i < rows; i++) out[i] = row_dot(a + i * lda, b + i * ldb, n);
+}

@@ -28,7 +28,13 @@ public final class LayerNorm: Module {
 }
 
 /// Multi-head self-attention with a packed qkv projection ([q | k | v], heads contiguous).
+///
+/// By default it runs the blocked, memory-efficient kernel (`flashAttention`, no (L, L) buffer kept for
+/// backward); `SAPIENS_ATTENTION=stored` selects the kernel that stores the softmax probabilities, kept for comparison.
 public final class Attention: Module {
+    public enum Kernel: String, Sendable { case blocked, stored }
+    nonisolated(unsafe) public static var kernel = Kernel(rawValue: ProcessInfo.processInfo.environment["SAPIENS_ATTENTION"] ?? "") ?? .blocked
+
     public let qkv: Linear, proj: Linear
     public let heads: Int
     public init(dim: Int, heads: Int, rng: RNG) {
@@ -38,7 +44,10 @@ public final class Attention: Module {
         proj = Linear(dim, dim, rng: rng)
     }
     public var children: [(String, Module)] { [("qkv", qkv), ("proj", proj)] }
-    public func callAsFunction(_ x: Tensor) -> Tensor { proj(qkv(x).attention(heads: heads)) }
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        let packed = qkv(x)
+        return proj(Attention.kernel == .stored ? packed.attention(heads: heads) : packed.flashAttention(heads: heads))
+    }
 }
 
 /// fc2(GELU(fc1(x))).
@@ -61,8 +70,14 @@ public final class Block: Module {
         norm2 = LayerNorm(dim, eps: eps)
         mlp = MLP(dim: dim, hidden: dim * mlpRatio, rng: rng)
     }
+    /// Recompute this block's forward during backward instead of keeping its activations (activation checkpointing).
+    public var checkpointed = false
     public var children: [(String, Module)] { [("norm1", norm1), ("attn", attn), ("norm2", norm2), ("mlp", mlp)] }
     public func callAsFunction(_ x: Tensor) -> Tensor {
+        guard checkpointed else { return forward(x) }
+        return Tensor.checkpointed(x, parameters: parameters()) { self.forward($0) }
+    }
+    private func forward(_ x: Tensor) -> Tensor {
         let h = x + attn(norm1(x))
         return h + mlp(norm2(h))
     }

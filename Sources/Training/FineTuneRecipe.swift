@@ -29,6 +29,8 @@ public struct FineTuneRecipe: Codable, Equatable {
         public var keypoints = "coco17"
         /// Seg: class set (sapiens28, lip20), or a JSON file of your own classes ({"classes": [...], "palette_rgb": [...], "flip_pairs": [...]}).
         public var classes = "sapiens28"
+        /// Recompute backbone blocks' forward in backward: false, true (every block) or N (every N-th block).
+        public var activation_checkpointing = ActivationCheckpointingSetting.off
     }
     public struct DataSection: Codable, Equatable {
         /// synthetic (rendered once and cached), shards (folder of labelled .h5) or folder (images/ + seg/ +

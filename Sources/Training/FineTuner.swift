@@ -164,6 +164,7 @@ public final class FineTuner: TrainingJob {
             try config.validate()
         }
         let m = TaskModel(config, rng: RNG(seed: UInt64(truncatingIfNeeded: recipe.seed)))
+        m.backbone.setActivationCheckpointing(every: recipe.model.activation_checkpointing.every)
         model = m
         let named = m.namedParameters()
         let opt = AdamW(groups: layerDecayParameterGroups(named, depth: config.backbone.depth, layerDecay: recipe.optim.layer_decay,

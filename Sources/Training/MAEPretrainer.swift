@@ -119,6 +119,7 @@ public final class MAEPretrainer: TrainingJob {
     public func build() throws -> (named: [(String, Tensor)], trainable: [Tensor], optimizer: AdamW) {
         let m = MAE(encoder: recipe.encoderConfig, decoder: recipe.decoderConfig, maskRatio: recipe.model.mask_ratio,
                     normPixLoss: recipe.model.norm_pix_loss, rng: RNG(seed: UInt64(truncatingIfNeeded: recipe.seed)))
+        m.setActivationCheckpointing(every: recipe.model.activation_checkpointing.every)
         model = m
         lastOutput = nil
         let named = m.namedParameters()

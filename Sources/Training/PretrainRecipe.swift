@@ -14,6 +14,8 @@ public struct PretrainRecipe: Codable, Equatable {
         public var decoder_width = 128, decoder_depth = 4, decoder_heads = 4
         public var mask_ratio: Double = 0.75
         public var norm_pix_loss = true
+        /// Recompute blocks' forward in backward: false, true (every block) or N (every N-th block).
+        public var activation_checkpointing = ActivationCheckpointingSetting.off
     }
     public struct DataSection: Codable, Equatable {
         /// synthetic (rendered once and cached), folder (any JPEG/PNG tree) or shards (a folder of .h5 shards).

@@ -160,3 +160,25 @@ final class RecipeValidationTests: XCTestCase {
         XCTAssertTrue(pretrainError(microRecipe(), ["optim.batch_size=99999999999999999999999"]).hasPrefix("p.yaml: field 'optim.batch_size'"))
     }
 }
+
+/// `model.activation_checkpointing` takes false, true or a block period, and reaches the recipe as that period.
+final class ActivationCheckpointingRecipeTests: XCTestCase {
+    func testValuesAndRange() throws {
+        func every(_ o: String) throws -> Int {
+            let r = try StrictYAML.decode(PretrainRecipe.self, defaults: PretrainRecipe(), yaml: microRecipe(), path: "p.yaml",
+                                          overrides: ["model.activation_checkpointing=\(o)"], required: PretrainRecipe.requiredFields)
+            try r.validate(path: "p.yaml")
+            return r.model.activation_checkpointing.every
+        }
+        XCTAssertEqual(try every("false"), 0)
+        XCTAssertEqual(try every("true"), 1)
+        XCTAssertEqual(try every("3"), 3)
+        XCTAssertEqual(PretrainRecipe().model.activation_checkpointing.every, 0)
+        XCTAssertThrowsError(try every("-1")) { XCTAssertTrue("\($0)".contains("model.activation_checkpointing"), "\($0)") }
+        XCTAssertThrowsError(try every("often"))
+        let f = try StrictYAML.decode(FineTuneRecipe.self, defaults: FineTuneRecipe(), yaml: microFineTuneRecipe(task: "seg"), path: "f.yaml",
+                                      overrides: ["model.activation_checkpointing=2"], required: FineTuneRecipe.requiredFields)
+        try f.validate(path: "f.yaml")
+        XCTAssertEqual(f.model.activation_checkpointing.every, 2)
+    }
+}

@@ -92,6 +92,20 @@ void sk_scatter_strided(const float *src, long src_stride, float *dst, long dst_
 void sk_gather_strided(const float *src, long src_stride, long step, float *dst, long dst_stride,
                        long rows, long cols, long dst_cols);
 
+// Blocked attention with an online softmax (FlashAttention-2). Scores blocks are (rows, n) with leading
+// dimension lds; output rows have leading dimension ldo and hd columns. m and l are per-row running max
+// (already scaled) and running sum of exponentials.
+/// s <- exp(scale*s - m_new) per row; l <- l*exp(m_old - m_new) + rowsum; o rows *= exp(m_old - m_new); m <- m_new.
+void sk_flash_fwd_step(float *s, long rows, long n, long lds, float scale, float *m, float *l, float *o, long ldo, long hd);
+/// o rows /= l; lse = m + log(l).
+void sk_flash_fwd_finish(float *o, long rows, long ldo, long hd, const float *m, const float *l, float *lse);
+/// s <- exp(scale*s - lse[row]): the softmax probabilities recomputed from the saved log-sum-exp.
+void sk_flash_bwd_probs(float *s, long rows, long n, long lds, float scale, const float *lse);
+/// dp <- p * (dp - delta[row]): the scores' gradient (before the 1/sqrt(hd) scale).
+void sk_flash_bwd_ds(const float *p, float *dp, long rows, long n, long ld, const float *delta);
+/// out[i] = dot(a row i, b row i) over n columns (delta = rowsum(dO * O)).
+void sk_rowdot_strided(const float *a, long lda, const float *b, long ldb, long rows, long n, float *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -56,8 +56,8 @@ public final class Sapiens2Attention: Module {
         if let kNorm { k = kNorm(k) }
         q = q.rope2D(cos: rope.cos, sin: rope.sin, prefix: prefix)
         k = k.rope2D(cos: rope.cos, sin: rope.sin, prefix: prefix)
-        let out = Tensor.groupedQueryAttention(q: q.reshaped([b, l, d]), k: k.reshaped([b, l, kvHeads * hd]),
-                                               v: vProj(x), heads: heads, kvHeads: kvHeads)
+        let out = Tensor.flashAttention(q: q.reshaped([b, l, d]), k: k.reshaped([b, l, kvHeads * hd]),
+                                        v: vProj(x), heads: heads, kvHeads: kvHeads)
         return oProj(out)
     }
 }

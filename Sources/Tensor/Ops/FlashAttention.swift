@@ -1,0 +1,186 @@
+import CKernels
+
+/// Memory-efficient scaled-dot-product attention (FlashAttention-2 on the CPU).
+///
+/// Queries and keys are taken in blocks small enough that one block's scores, probabilities and
+/// operands stay in L2. The forward keeps a running row max and sum (online softmax) and saves only
+/// the output and each row's log-sum-exp; the backward recomputes each block's probabilities from
+/// them. No (L, L) buffer exists in either direction, so memory grows with L, not L².
+/// Grouped-query attention is native: query head h reads key/value head h / (heads / kvHeads), and
+/// backward sums the group's gradients onto that head without repeating k and v.
+
+/// Query rows per block (forward job granularity and backward inner block).
+let flashQueryBlock = 64
+/// Key rows per block: a 64×256 scores block is 64 KiB, with its K and V blocks well inside L2.
+let flashKeyBlock = 256
+/// Backward key block: dS and P (64×128 each) plus the K/V/dK/dV blocks stay in L2.
+let flashBackwardKeyBlock = 128
+
+/// Where one attention operand lives: head h's row r of batch b starts at
+/// `ptr + b * batchStride + r * rowStride + h * hd`.
+struct AttentionOperand {
+    let ptr: UnsafeMutablePointer<Float>
+    let batchStride: Int, rowStride: Int
+    func at(_ b: Int, _ h: Int, _ r: Int, _ hd: Int) -> UnsafeMutablePointer<Float> {
+        ptr + b * batchStride + r * rowStride + h * hd
+    }
+}
+
+/// Sizes of one attention call.
+struct AttentionShape {
+    let batch: Int, length: Int, heads: Int, kvHeads: Int, headDim: Int
+    var group: Int { heads / kvHeads }
+    var scale: Float { 1 / Float(headDim).squareRoot() }
+}
+
+enum FlashAttention {
+    /// out = softmax(q kᵀ / √hd) v per head; writes each row's log-sum-exp to `lse` (B, heads, L) when given.
+    static func forward(_ s: AttentionShape, q: AttentionOperand, k: AttentionOperand, v: AttentionOperand,
+                        out: AttentionOperand, lse: UnsafeMutablePointer<Float>?) {
+        let L = s.length, hd = s.headDim, scale = s.scale
+        let qBlocks = (L + flashQueryBlock - 1) / flashQueryBlock
+        let jobs = s.batch * s.heads * qBlocks
+        let workers = parallelWorkers(jobs)
+        // Per worker: one scores block, then the running max and sum of its rows.
+        let scratch = Tensor.empty([workers, flashQueryBlock * flashKeyBlock + 2 * flashQueryBlock])
+        let perWorker = flashQueryBlock * flashKeyBlock + 2 * flashQueryBlock
+        BLAS.singleThreaded {
+            parallelJobs(jobs) { job, w in
+                let bh = job / qBlocks, r0 = (job % qBlocks) * flashQueryBlock, rows = min(flashQueryBlock, L - r0)
+                let b = bh / s.heads, h = bh % s.heads, kvh = h / s.group
+                let sc = scratch.ptr + w * perWorker
+                let m = sc + flashQueryBlock * flashKeyBlock, l = m + flashQueryBlock
+                let qp = q.at(b, h, r0, hd), op = out.at(b, h, r0, hd)
+                for r in 0..<rows { (op + r * out.rowStride).update(repeating: 0, count: hd) }
+                m.update(repeating: -.infinity, count: rows)
+                l.update(repeating: 0, count: rows)
+                var c0 = 0
+                while c0 < L {
+                    let cols = min(flashKeyBlock, L - c0)
+                    sgemm(transA: false, transB: true, m: rows, n: cols, k: hd, a: qp, lda: q.rowStride,
+                          b: k.at(b, kvh, c0, hd), ldb: k.rowStride, c: sc, ldc: flashKeyBlock)
+                    sk_flash_fwd_step(sc, rows, cols, flashKeyBlock, scale, m, l, op, out.rowStride, hd)
+                    sgemm(transA: false, transB: false, m: rows, n: hd, k: cols, a: sc, lda: flashKeyBlock,
+                          b: v.at(b, kvh, c0, hd), ldb: v.rowStride, beta: 1, c: op, ldc: out.rowStride)
+                    c0 += cols
+                }
+                sk_flash_fwd_finish(op, rows, out.rowStride, hd, m, l, lse.map { $0 + bh * L + r0 })
+            }
+        }
+    }
+
+    /// Accumulates (+=) the gradients of q, k and v into gq, gk, gv (zeroed by the caller) from the output
+    /// gradient `go`, the forward output `out` and the saved log-sum-exp.
+    static func backward(_ s: AttentionShape, q: AttentionOperand, k: AttentionOperand, v: AttentionOperand,
+                         out: AttentionOperand, go: AttentionOperand, lse: UnsafePointer<Float>,
+                         gq: AttentionOperand, gk: AttentionOperand, gv: AttentionOperand) {
+        let L = s.length, hd = s.headDim, scale = s.scale
+        let Br = flashQueryBlock, Bc = flashBackwardKeyBlock
+        // delta = rowsum(dO ∘ O), the softmax backward's per-row term, for every (batch, head, row).
+        let delta = Tensor.empty([s.batch, s.heads, L])
+        parallelFor(s.batch * s.heads) { bh in
+            let b = bh / s.heads, h = bh % s.heads
+            sk_rowdot_strided(go.at(b, h, 0, hd), go.rowStride, out.at(b, h, 0, hd), out.rowStride, L, hd, delta.ptr + bh * L)
+        }
+        // One job per (batch, key/value head): it alone writes that head's dK and dV and its group's dQ.
+        let jobs = s.batch * s.kvHeads
+        let workers = parallelWorkers(jobs)
+        let scratch = Tensor.empty([workers, 2 * Br * Bc])
+        BLAS.singleThreaded {
+            parallelJobs(jobs) { job, w in
+                let b = job / s.kvHeads, kvh = job % s.kvHeads
+                let p = scratch.ptr + w * 2 * Br * Bc, dp = p + Br * Bc
+                var c0 = 0
+                while c0 < L {
+                    let cols = min(Bc, L - c0)
+                    let kj = k.at(b, kvh, c0, hd), vj = v.at(b, kvh, c0, hd)
+                    let gkj = gk.at(b, kvh, c0, hd), gvj = gv.at(b, kvh, c0, hd)
+                    for h in kvh * s.group..<(kvh + 1) * s.group {
+                        let bh = b * s.heads + h
+                        var r0 = 0
+                        while r0 < L {
+                            let rows = min(Br, L - r0)
+                            let qi = q.at(b, h, r0, hd), goi = go.at(b, h, r0, hd), gqi = gq.at(b, h, r0, hd)
+                            // P = exp(scale Q Kᵀ - lse)
+                            sgemm(transA: false, transB: true, m: rows, n: cols, k: hd, a: qi, lda: q.rowStride,
+                                  b: kj, ldb: k.rowStride, c: p, ldc: Bc)
+                            sk_flash_bwd_probs(p, rows, cols, Bc, scale, lse + bh * L + r0)
+                            // dV += Pᵀ dO
+                            sgemm(transA: true, transB: false, m: cols, n: hd, k: rows, a: p, lda: Bc,
+                                  b: goi, ldb: go.rowStride, beta: 1, c: gvj, ldc: gv.rowStride)
+                            // dP = dO Vᵀ, then dS = P ∘ (dP - delta)
+                            sgemm(transA: false, transB: true, m: rows, n: cols, k: hd, a: goi, lda: go.rowStride,
+                                  b: vj, ldb: v.rowStride, c: dp, ldc: Bc)
+                            sk_flash_bwd_ds(p, dp, rows, cols, Bc, delta.ptr + bh * L + r0)
+                            // dQ += scale dS K, dK += scale dSᵀ Q
+                            sgemm(transA: false, transB: false, m: rows, n: hd, k: cols, alpha: scale, a: dp, lda: Bc,
+                                  b: kj, ldb: k.rowStride, beta: 1, c: gqi, ldc: gq.rowStride)
+                            sgemm(transA: true, transB: false, m: cols, n: hd, k: rows, alpha: scale, a: dp, lda: Bc,
+                                  b: qi, ldb: q.rowStride, beta: 1, c: gkj, ldc: gk.rowStride)
+                            r0 += rows
+                        }
+                    }
+                    c0 += cols
+                }
+            }
+        }
+    }
+}
+
+extension Tensor {
+    /// Memory-efficient multi-head attention from a packed qkv projection (B, L, 3D) laid out [q | k | v]
+    /// with heads contiguous (the layout of `attention(heads:)`, which it equals up to float rounding).
+    /// Saves only the output and a (B, heads, L) log-sum-exp for backward.
+    public func flashAttention(heads: Int) -> Tensor {
+        precondition(rank == 3 && heads > 0 && shape[2] % (3 * heads) == 0,
+                     "flashAttention expects (B, L, 3D) with D divisible by heads, got \(shape)")
+        let qkv = self
+        let B = shape[0], L = shape[1], D = shape[2] / 3
+        let s = AttentionShape(batch: B, length: L, heads: heads, kvHeads: heads, headDim: D / heads)
+        func operand(_ t: Tensor, _ offset: Int) -> AttentionOperand {
+            AttentionOperand(ptr: t.ptr + offset, batchStride: L * 3 * D, rowStride: 3 * D)
+        }
+        let out = Tensor.empty([B, L, D])
+        let outOp = AttentionOperand(ptr: out.ptr, batchStride: L * D, rowStride: D)
+        let recording = GradMode.isEnabled && requiresGrad
+        let lse: Tensor? = recording ? Tensor.empty([B, heads, L]) : nil
+        FlashAttention.forward(s, q: operand(qkv, 0), k: operand(qkv, D), v: operand(qkv, 2 * D), out: outOp, lse: lse?.ptr)
+        guard let lse else { return out }
+        let saved = out.detached()   // the output without its graph node, so the closure does not own its own node
+        return Tensor.record(out, [qkv]) { g in
+            let gqkv = Tensor.zeros(qkv.shape)
+            FlashAttention.backward(s, q: operand(qkv, 0), k: operand(qkv, D), v: operand(qkv, 2 * D),
+                                    out: AttentionOperand(ptr: saved.ptr, batchStride: L * D, rowStride: D),
+                                    go: AttentionOperand(ptr: g.ptr, batchStride: L * D, rowStride: D), lse: lse.ptr,
+                                    gq: operand(gqkv, 0), gk: operand(gqkv, D), gv: operand(gqkv, 2 * D))
+            return [gqkv]
+        }
+    }
+
+    /// Memory-efficient grouped-query attention: q (B, L, heads·hd) over k and v (B, L, kvHeads·hd), each group of
+    /// heads/kvHeads consecutive query heads sharing one key/value head (transformers' `repeat_kv` semantics),
+    /// without materialising the repeats. kvHeads == heads is ordinary multi-head attention.
+    public static func flashAttention(q: Tensor, k: Tensor, v: Tensor, heads: Int, kvHeads: Int) -> Tensor {
+        precondition(q.rank == 3 && heads > 0 && kvHeads > 0 && heads % kvHeads == 0 && q.shape[2] % heads == 0,
+                     "flashAttention: q \(q.shape), \(heads)/\(kvHeads) heads")
+        let B = q.shape[0], L = q.shape[1], D = q.shape[2], hd = D / heads, Dkv = kvHeads * hd
+        precondition(k.shape == [B, L, Dkv] && v.shape == k.shape,
+                     "flashAttention: k \(k.shape), v \(v.shape) for \(kvHeads) heads of \(hd)")
+        let s = AttentionShape(batch: B, length: L, heads: heads, kvHeads: kvHeads, headDim: hd)
+        func operand(_ t: Tensor) -> AttentionOperand {
+            AttentionOperand(ptr: t.ptr, batchStride: L * t.shape[2], rowStride: t.shape[2])
+        }
+        let out = Tensor.empty([B, L, D])
+        let recording = GradMode.isEnabled && (q.requiresGrad || k.requiresGrad || v.requiresGrad)
+        let lse: Tensor? = recording ? Tensor.empty([B, heads, L]) : nil
+        FlashAttention.forward(s, q: operand(q), k: operand(k), v: operand(v), out: operand(out), lse: lse?.ptr)
+        guard let lse else { return out }
+        let saved = out.detached()
+        return Tensor.record(out, [q, k, v]) { g in
+            let gq = Tensor.zeros(q.shape), gk = Tensor.zeros(k.shape), gv = Tensor.zeros(v.shape)
+            FlashAttention.backward(s, q: operand(q), k: operand(k), v: operand(v), out: operand(saved), go: operand(g),
+                                    lse: lse.ptr, gq: operand(gq), gk: operand(gk), gv: operand(gv))
+            return [gq, gk, gv]
+        }
+    }
+}
