@@ -398,15 +398,15 @@ def sapiens_seg_flop(b=1, d=1024, depth=24, gh=64, gw=48, deconv=(768, 768, 768)
 # Workloads
 # --------------------------------------------------------------------------
 
-VIT = {"tiny": (192, 12, 3), "small": (384, 12, 6), "base": (768, 12, 12)}
-MAE_DEC = {"tiny": (128, 4, 4), "small": (256, 4, 8)}
+VIT = {"tiny": (192, 12, 3), "small": (384, 12, 6), "base": (768, 12, 12), "sapiens_0.3b": (1024, 24, 16)}
+MAE_DEC = {"tiny": (128, 4, 4), "small": (256, 4, 8), "sapiens_0.3b": (512, 8, 16)}
 
 
-def make_mae_train(size, batch, fused_attn, adamw_impl):
+def make_mae_train(size, batch, fused_attn, adamw_impl, img_size=224):
     def setup():
         d, depth, heads = VIT[size]
         dd, ddepth, dheads = MAE_DEC[size]
-        model = MAE(dim=d, depth=depth, heads=heads, dec_dim=dd, dec_depth=ddepth,
+        model = MAE(img=img_size, dim=d, depth=depth, heads=heads, dec_dim=dd, dec_depth=ddepth,
                     dec_heads=dheads, fused=fused_attn).train()
         kw = {}
         if adamw_impl == "fused":
@@ -417,7 +417,7 @@ def make_mae_train(size, batch, fused_attn, adamw_impl):
             kw["foreach"] = False
         opt = torch.optim.AdamW(adamw_param_groups(model, 0.05), lr=1.5e-4 * batch / 256,
                                 betas=(0.9, 0.95), **kw)
-        img = torch.randn(batch, 3, 224, 224)
+        img = torch.randn(batch, 3, img_size, img_size)
 
         def step():
             opt.zero_grad(set_to_none=True)
@@ -428,7 +428,7 @@ def make_mae_train(size, batch, fused_attn, adamw_impl):
         return step
     d, depth, _ = VIT[size]
     dd, ddepth, _ = MAE_DEC[size]
-    return setup, mae_train_flop(batch, d, depth, dd, ddepth)
+    return setup, mae_train_flop(batch, d, depth, dd, ddepth, patches=(img_size // 16) ** 2)
 
 
 def make_vit_infer(size, batch, fused_attn):
@@ -468,6 +468,24 @@ def workloads(args):
             w[f"vit_{size}_infer_b{b}"] = (s, f, False)
     s, f = make_sapiens_seg(args.attn == "sdpa")
     w["sapiens_0.3b_seg_infer_b1"] = (s, f, True)
+    # Issue 29: the shipped Sapiens-0.3B MAE recipe at 1024 px (4096 patches), one AdamW step at batch 2.
+    s, f = make_mae_train("sapiens_0.3b", 2, args.attn == "sdpa", args.adamw, img_size=1024)
+    w["mae_sapiens_0.3b_1024_train_b2"] = (s, f, True)
+    # Attention alone at the decoder's size (4097 tokens, 512 wide, 16 heads), forward and backward.
+    def attention_setup(t=4097, d=512, heads=16):
+        qkv = torch.randn(1, t, 3 * d, requires_grad=True)
+        seed = torch.randn(1, t, d)
+
+        def step():
+            q, k, v = qkv.reshape(1, t, 3, heads, d // heads).permute(2, 0, 3, 1, 4)
+            if args.attn == "sdpa":
+                y = F.scaled_dot_product_attention(q, k, v)
+            else:
+                y = ((q * (d // heads) ** -0.5) @ k.transpose(-2, -1)).softmax(dim=-1) @ v
+            y.transpose(1, 2).reshape(1, t, d).backward(seed)
+            qkv.grad = None
+        return step
+    w["attention_4097x512h16_train_b1"] = (attention_setup, 3 * 4 * 4097 * 4097 * 512, True)
     return w
 
 

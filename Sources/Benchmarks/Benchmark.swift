@@ -53,15 +53,11 @@ public enum BenchTimer {
         return f
     }
 
-    /// getrusage's ru_maxrss (KiB on Linux, bytes on macOS).
+    /// getrusage's ru_maxrss (KiB on Linux).
     public static func peakRSSMiB() -> Double {
         var u = rusage()
-        guard getrusage(RUSAGE_SELF, &u) == 0 else { return 0 }
-        #if os(macOS)
-        return Double(u.ru_maxrss) / 1_048_576
-        #else
+        guard getrusage(RUSAGE_SELF.rawValue, &u) == 0 else { return 0 }
         return Double(u.ru_maxrss) / 1024
-        #endif
     }
 
     public static func pooled(_ rounds: [BenchFigure]) -> BenchFigure? {
