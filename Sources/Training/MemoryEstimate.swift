@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import NN
 
 /// A rough memory footprint of a training run, computed from the recipe before anything is allocated,
 /// so a model or batch that cannot fit is refused up front, naming the setting to change, instead of
@@ -9,7 +10,10 @@ import Models
 /// - weights, gradients and AdamW's two moments: 4 × parameters;
 /// - per sample, what the forward pass keeps for backward: per transformer block and token about
 ///   20 × width values (norms, qkv, attention output, projection, the 4×-wide MLP twice, residuals)
-///   plus the heads × tokens² attention probabilities; per dense-head layer its output, norm and
+///   plus each row's log-sum-exp (the blocked attention keeps no tokens² probabilities; the stored-
+///   probabilities kernel, `SAPIENS_ATTENTION=stored`, adds heads × tokens² for them); a block with
+///   activation checkpointing keeps only its input, and one block's activations are rebuilt at a time
+///   in backward; per dense-head layer its output, norm and
 ///   activation and the transposed convolution's column buffer; the input image and targets;
 /// - backward's gradient buffers, taken as half the saved activations again (they are freed as the
 ///   walk proceeds, so they never all live at once).
@@ -29,7 +33,19 @@ public struct MemoryEstimate: Equatable, Sendable {
 
     /// Activation values one transformer block keeps per sample for `tokens` tokens.
     static func blockValues(tokens: Double, width: Double, heads: Double) -> Double {
-        tokens * 20 * width + 2 * heads * tokens * tokens
+        tokens * 20 * width + (Attention.kernel == .stored ? 2 * heads * tokens * tokens : heads * tokens)
+    }
+
+    /// `depth` blocks, every `checkpointEvery`-th of them from the first (0: none) keeping only its input. Backward
+    /// rebuilds a checkpointed block while the unchecked blocks before it still hold theirs, so the peak is at the
+    /// last checkpointed block's recompute or at the end of the forward, whichever holds more full blocks.
+    static func blocksValues(depth: Int, tokens: Double, width: Double, heads: Double, checkpointEvery: Int) -> Double {
+        let full = blockValues(tokens: tokens, width: width, heads: heads)
+        guard checkpointEvery > 0, depth > 0 else { return Double(depth) * full }
+        let checked = (depth + checkpointEvery - 1) / checkpointEvery
+        let unchecked = depth - checked
+        let beforeLastRecompute = (checked - 1) * (checkpointEvery - 1) + 1
+        return Double(checked) * tokens * width + Double(max(unchecked, beforeLastRecompute)) * full
     }
 
     public static func pretrain(_ r: PretrainRecipe) -> MemoryEstimate {
@@ -40,8 +56,9 @@ public struct MemoryEstimate: Equatable, Sendable {
         let patchValues = Double(e.patchSize * e.patchSize * 3)
         let params = encoderParameters(e) + Double(d.depth) * blockParameters(Double(d.width)) + all * Double(d.width)
             + Double(e.width) * Double(d.width) + Double(d.width) * patchValues + 3 * Double(d.width)
-        var perSample = Double(e.depth) * blockValues(tokens: visible, width: Double(e.width), heads: Double(e.heads))
-        perSample += Double(d.depth) * blockValues(tokens: all, width: Double(d.width), heads: Double(d.heads))
+        let every = r.model.activation_checkpointing.every
+        var perSample = blocksValues(depth: e.depth, tokens: visible, width: Double(e.width), heads: Double(e.heads), checkpointEvery: every)
+        perSample += blocksValues(depth: d.depth, tokens: all, width: Double(d.width), heads: Double(d.heads), checkpointEvery: every)
         perSample += 6 * patches * patchValues // image, patches, target, prediction, difference, gradient
         return MemoryEstimate(modelBytes: 16 * params, bytesPerSample: 4 * 1.5 * perSample, batch: r.optim.batch_size)
     }
@@ -50,7 +67,8 @@ public struct MemoryEstimate: Equatable, Sendable {
         let e = r.backboneConfig
         let tokens = Double(e.gridHeight) * Double(e.gridWidth)
         var params = encoderParameters(e)
-        var perSample = Double(e.depth) * blockValues(tokens: tokens, width: Double(e.width), heads: Double(e.heads))
+        var perSample = blocksValues(depth: e.depth, tokens: tokens, width: Double(e.width), heads: Double(e.heads),
+                                     checkpointEvery: r.model.activation_checkpointing.every)
         var channels = Double(e.width), pixels = tokens
         for out in head.deconvChannels {
             params += channels * Double(out) * 16
