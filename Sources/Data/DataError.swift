@@ -22,7 +22,9 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
     /// A caller passed an argument the function cannot use.
     case invalidArgument(String)
 
-    public var description: String {
+    public var description: String { message.oneLine }
+
+    private var message: String {
         switch self {
         case let .io(file, why): return "\(file): \(why)"
         case let .empty(file): return "\(file): file is empty"
@@ -45,5 +47,14 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
             return f
         case .invalidArgument: return nil
         }
+    }
+}
+
+extension String {
+    /// Text quoted from an untrusted file (a key, a header) may hold newlines or other control characters;
+    /// escaped here so that an error message stays one line.
+    var oneLine: String {
+        guard unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return self }
+        return unicodeScalars.map { $0.properties.generalCategory == .control ? $0.escaped(asASCII: true) : String($0) }.joined()
     }
 }

@@ -8,13 +8,13 @@ import Metrics
 /// and inference read them.
 func fuzzDetections(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     FuzzInput.withFile(data, size, suffix: ".json") { path in
-        _ = try? DetectionTable.load(path: path)
+        ClearError.check(path) { try DetectionTable.load(path: path) }
         // The same bytes as both the results and the images list: an array of objects can be both.
-        _ = try? DetectionTable.load(path: path, cocoImages: path)
-        _ = try? COCODetections.read(path: path)
-        _ = try? COCOKeypointResults.read(path: path)
-        _ = try? COCOKeypointResults.read(path: path, numKeypoints: 17)
-        _ = try? COCOKeypointFile.loadResults(from: URL(fileURLWithPath: path))
+        ClearError.check(path) { try DetectionTable.load(path: path, cocoImages: path) }
+        ClearError.check(path) { try COCODetections.read(path: path) }
+        ClearError.check(path) { try COCOKeypointResults.read(path: path) }
+        ClearError.check(path) { try COCOKeypointResults.read(path: path, numKeypoints: 17) }
+        ClearError.check(path) { try COCOKeypointFile.loadResults(from: URL(fileURLWithPath: path)) }
     }
     return 0
 }

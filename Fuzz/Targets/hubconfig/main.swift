@@ -5,7 +5,7 @@ import Models
 /// Sapiens2 hub folders' config.json: JSON, model type, architectures, every size and the head_config,
 /// as `sapiens infer --checkpoint DIR` reads it before building the model.
 func fuzzHubConfig(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    _ = try? Sapiens2Config.parse(Data(bytes: data, count: size), path: "config.json")
+    ClearError.check("config.json") { try Sapiens2Config.parse(Data(bytes: data, count: size), path: "config.json") }
     return 0
 }
 

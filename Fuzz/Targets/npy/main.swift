@@ -3,7 +3,7 @@ import FuzzSupport
 
 /// .npy arrays (depth and normal maps): header dict, dtype, shape against the data.
 func fuzzNPY(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    _ = try? NPY.decode(FuzzInput.bytes(data, size), name: "fuzz.npy")
+    ClearError.check("fuzz.npy") { try NPY.decode(FuzzInput.bytes(data, size), name: "fuzz.npy") }
     return 0
 }
 

@@ -5,11 +5,15 @@ import Tensor
 /// PyTorch checkpoints (.pth, TorchScript): the ZIP directory, the restricted unpickler, storages and
 /// strided views, then every tensor read as floats and as safetensors bytes, as `sapiens convert` does.
 func fuzzPth(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    guard let zip = try? ZipArchive(data: Data(bytes: data, count: size), path: "fuzz.pth"),
-          let ckpt = try? TorchCheckpoint(archive: zip), let sd = try? ckpt.stateDict() else { return 0 }
-    for (_, t) in sd.tensors.prefix(64) {
-        _ = try? t.floats()
-        _ = try? t.safetensorsEntry(floatsAs: .BF16)
+    let file = "fuzz.pth"
+    ClearError.check(file) {
+        let ckpt = try TorchCheckpoint(archive: try ZipArchive(data: Data(bytes: data, count: size), path: file))
+        let sd = try ckpt.stateDict()
+        for (_, t) in sd.tensors.prefix(64) {
+            ClearError.check(file) { try t.floats() }
+            ClearError.check(file) { try t.safetensorsEntry(floatsAs: .BF16) }
+        }
+        return sd.tensors.count
     }
     return 0
 }

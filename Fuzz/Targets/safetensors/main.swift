@@ -4,8 +4,15 @@ import Tensor
 
 /// safetensors: header JSON, dtypes, shapes and offsets against the data that follows.
 func fuzzSafeTensors(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    if let st = try? SafeTensors.parse(Data(bytes: data, count: size), path: "fuzz.safetensors") {
-        for name in st.names { _ = try? st.tensor(name); _ = try? st.indices(name); _ = try? st.bytes(name) }
+    let file = "fuzz.safetensors"
+    ClearError.check(file) {
+        let st = try SafeTensors.parse(Data(bytes: data, count: size), path: file)
+        for name in st.names {
+            ClearError.check(file) { try st.tensor(name) }
+            ClearError.check(file) { try st.indices(name) }
+            ClearError.check(file) { try st.bytes(name) }
+        }
+        return st
     }
     return 0
 }

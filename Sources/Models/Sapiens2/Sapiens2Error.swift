@@ -11,7 +11,9 @@ public enum Sapiens2Error: Error, CustomStringConvertible, Equatable {
     /// The folder holds no weights we can read, or the shard index is malformed.
     case files(path: String, reason: String)
 
-    public var description: String {
+    public var description: String { message.oneLine }
+
+    private var message: String {
         switch self {
         case .config(let p, let r): return "\(p): \(r)"
         case .unsupportedModelType(let p, let t):
@@ -24,5 +26,14 @@ public enum Sapiens2Error: Error, CustomStringConvertible, Equatable {
             return "\(p): the weights do not fit the config; " + parts.joined(separator: "; ")
         case .files(let p, let r): return "\(p): \(r)"
         }
+    }
+}
+
+extension String {
+    /// Text quoted from an untrusted file (a key, a header) may hold newlines or other control characters;
+    /// escaped here so that an error message stays one line.
+    var oneLine: String {
+        guard unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return self }
+        return unicodeScalars.map { $0.properties.generalCategory == .control ? $0.escaped(asASCII: true) : String($0) }.joined()
     }
 }

@@ -1,0 +1,24 @@
+import XCTest
+@testable import Data
+
+/// Found by the fuzz targets' message check: errors that quote a file's own bytes (an .npy header, a
+/// pickle key) printed its newlines, so one refusal spread over several lines.
+final class OneLineErrorTests: XCTestCase {
+    func testAnNPYHeaderWithANewlineGivesAOneLineError() {
+        var header = Array("{'descr': '<f4', 'fortran_order': False, 'shape': (3,\n -), }".utf8)
+        while (10 + header.count + 1) % 64 != 0 { header.append(0x20) }
+        header.append(0x0a)
+        let bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.count & 0xff), UInt8(header.count >> 8)] + header
+        XCTAssertThrowsError(try NPY.decode(bytes, name: "x.npy")) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.hasPrefix("x.npy: "), text)
+            XCTAssertFalse(text.contains("\n"), text)
+            XCTAssertTrue(text.contains("\\n"), "the newline is shown escaped: \(text)")
+        }
+    }
+
+    func testEveryDataErrorIsOneLine() {
+        let e = DataError.invalidContent("a.json", "key 'x\ny' is unknown\r")
+        XCTAssertEqual(e.description, "a.json: key 'x\\ny' is unknown\\r")
+    }
+}
