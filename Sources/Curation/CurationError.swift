@@ -16,7 +16,10 @@ public enum CurationError: Error, CustomStringConvertible, Equatable {
     /// A lower-layer failure (codec, shard writer) while writing output.
     case data(DataError)
 
-    public var description: String {
+    /// One line, whatever a field name or value quoted from the file holds.
+    public var description: String { message.oneLine }
+
+    private var message: String {
         switch self {
         case let .recipe(file, field, why): return "\(file): recipe field '\(field)': \(why)"
         case let .detections(file, at, why): return "\(file): \(at): \(why)"

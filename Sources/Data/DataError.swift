@@ -50,7 +50,7 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-extension String {
+public extension String {
     /// Text quoted from an untrusted file (a key, a header) may hold newlines or other control characters;
     /// escaped here so that an error message stays one line.
     var oneLine: String {

@@ -11,10 +11,13 @@ public enum RecipeError: Error, CustomStringConvertible {
     /// Nothing but blanks and comments: an error, not a run at full-size defaults.
     case empty(path: String)
 
-    public var description: String {
+    /// One line, whatever a field name or value quoted from the file holds.
+    public var description: String { message.oneLine }
+
+    private var message: String {
         switch self {
         case let .unreadable(p, r): return "\(p): cannot read recipe: \(r)"
-        case let .invalidYAML(p, r): return "\(p): not valid YAML: \(r)"
+        case let .invalidYAML(p, r): return r.hasPrefix("not valid YAML") ? "\(p): \(r)" : "\(p): not valid YAML: \(r)"
         case let .unknownField(p, f, k): return "\(p): unknown field '\(f)' (known here: \(k.joined(separator: ", ")))"
         case let .badValue(p, f, r): return "\(p): field '\(f)': \(r)"
         case let .empty(p): return "\(p): the recipe is empty; start from one in recipes/"

@@ -22,3 +22,27 @@ final class OneLineErrorTests: XCTestCase {
         XCTAssertEqual(e.description, "a.json: key 'x\\ny' is unknown\\r")
     }
 }
+
+/// Found by the recipes fuzz target: Yams' message quotes the offending line and a caret under it.
+final class YAMLErrorSummaryTests: XCTestCase {
+    func testAYAMLSyntaxErrorIsSummarisedOnOneLine() {
+        XCTAssertThrowsError(try BoundedYAML.compose("\u{07}\u{0} S \n")) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.hasPrefix("not valid YAML: 1:1: error: reader: control characters are not allowed"), text)
+            XCTAssertFalse(text.contains("\n"), text)
+        }
+    }
+}
+
+/// Found by the recipes fuzz campaign (Fuzz/corpus/recipes/regression-mapping-as-key.yaml): a mapping used
+/// as a key made Yams' constructor force-unwrap nil and trap.
+final class YAMLComplexKeyTests: XCTestCase {
+    func testAListOrMappingAsAKeyIsRefusedBeforeYamsConstructsIt() {
+        for text in ["run:\n? log_every: 10\n  checkpoint_every: 200\n", "? [a, b]\n: 1\n", "a:\n  - ? {x: 1}\n    : 2\n"] {
+            XCTAssertThrowsError(try BoundedYAML.compose(text), text) { error in
+                XCTAssertTrue("\(error)".contains("a key must be a plain value"), "\(error)")
+            }
+        }
+        XCTAssertNoThrow(try BoundedYAML.compose("? plain\n: 1\nb: [1, {c: 2}]\n"))
+    }
+}

@@ -45,9 +45,38 @@ public enum BoundedYAML {
     public static func compose(_ text: String) throws -> Node? {
         try checkLimits(text)
         let root: Node?
-        do { root = try Yams.compose(yaml: text) } catch { throw Refusal(reason: "not valid YAML: \(error)") }
+        do { root = try Yams.compose(yaml: text) } catch { throw Refusal(reason: "not valid YAML: \(summary(of: error))") }
         if let root, root.null != nil { return nil }
+        if let root { try checkKeys(root) }
         return root
+    }
+
+    /// Every mapping key must be a scalar: Yams' constructor force-unwraps a key's string and traps on a
+    /// sequence or mapping used as a key (`? [a]: 1`, or `? key: 1` on one line), found by scripts/fuzz.
+    /// The walk is as deep as the nesting limit allows, at most `maxNesting` levels.
+    static func checkKeys(_ node: Node) throws {
+        switch node {
+        case .mapping(let m):
+            for (key, value) in m {
+                guard case .scalar = key else {
+                    let at = key.mark.map { "line \($0.line), column \($0.column)" } ?? "a mapping"
+                    throw Refusal(reason: "not valid YAML here: \(at): a key must be a plain value, not a list or a mapping")
+                }
+                try checkKeys(value)
+            }
+        case .sequence(let items):
+            for item in items { try checkKeys(item) }
+        case .scalar, .alias:
+            break
+        }
+    }
+
+    /// Yams' message on one line: its first line ("1:1: error: reader: …") holds the position and the
+    /// problem; the rest quotes the offending line and a caret, which may hold control characters.
+    static func summary(of error: Error) -> String {
+        let first = String(describing: error).split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? ""
+        let trimmed = first.hasSuffix(":") ? String(first.dropLast()) : first
+        return trimmed.oneLine
     }
 
     /// Size and nesting limits, checked on the raw text before any parser sees it.
