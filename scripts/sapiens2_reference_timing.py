@@ -14,7 +14,13 @@ import json
 import os
 import resource
 import statistics
+import sys
 import time
+import types
+
+# PyPI's torchvision wheels are CUDA builds whose compiled ops cannot load against the bench venv's CPU torch;
+# transformers only needs torchvision's pure-torch parts, so the compiled ops' fake-kernel registration is skipped.
+sys.modules.setdefault("torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations"))
 
 import torch
 from transformers import Sapiens2Config, Sapiens2ForSemanticSegmentation
