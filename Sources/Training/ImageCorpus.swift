@@ -53,7 +53,7 @@ public final class ImageCorpus: @unchecked Sendable {
 
     /// The folder of labelled synthetic shards for these settings, rendered on first use. A `.complete`
     /// marker naming the renderer's output version is written last, so a killed render, or one cached by
-    /// an older renderer, is redone rather than used.
+    /// an older renderer or shard format, is redone rather than used.
     public static func renderSynthetic(images: Int, height: Int, width: Int, people: String, seed: Int, cacheDir: String,
                                        background: SynthConfig.Background = .procedural, progress: (Int, Int) -> Void = { _, _ in }) throws -> String {
         let tag: String
@@ -65,7 +65,9 @@ public final class ImageCorpus: @unchecked Sendable {
         }
         let dir = (cacheDir as NSString).appendingPathComponent("synth-n\(images)-\(height)x\(width)-p\(people)-s\(seed)\(tag)")
         let done = (dir as NSString).appendingPathComponent(".complete")
-        let marker = Array("synth renderer output version \(Renderer.outputVersion)\n".utf8)
+        // The shard format is part of the marker: caches from before shards carried a checksum header are
+        // re-rendered, since readers refuse such shards (ShardIntegrity).
+        let marker = Array("synth renderer output version \(Renderer.outputVersion), shards with checksum header\n".utf8)
         if FileManager.default.contents(atPath: done).map([UInt8].init) != marker {
             try? FileManager.default.removeItem(atPath: dir)
             let cfg = SynthConfig(count: images, height: height, width: width, peoplePerImage: try SynthConfig.parseRange(people),
