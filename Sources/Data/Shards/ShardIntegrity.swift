@@ -46,22 +46,24 @@ public enum ShardIntegrity {
         }
     }
 
-    /// Throws unless `path` carries a header whose CRC and length match the rest of the file.
-    public static func verify(path: String) throws {
+    /// Throws unless `path` carries a header whose CRC and length match the rest of the file. Returns
+    /// false for a file without the header that `acceptUnsealed` lets through (it gets no such guarantee).
+    @discardableResult
+    public static func verify(path: String) throws -> Bool {
         var st = stat()
-        guard stat(path, &st) == 0 else { return }  // libhdf5 reports a missing file in its own words
+        guard stat(path, &st) == 0 else { return true }  // libhdf5 reports a missing file in its own words
         let key = "\(path)\u{0}\(st.st_size)\u{0}\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)"
         lock.lock()
         let known = verified.contains(key)
         lock.unlock()
-        if known { return }
+        if known { return true }
 
-        guard let fh = FileHandle(forReadingAtPath: path) else { return }
+        guard let fh = FileHandle(forReadingAtPath: path) else { return true }
         let head = (try? fh.read(upToCount: userBlock)) ?? Foundation.Data()
         try? fh.close()
         let bytes = [UInt8](head)
         guard bytes.count == userBlock, bytes.starts(with: magic) else {
-            if acceptUnsealed { return }
+            if acceptUnsealed { return false }
             throw DataError.shard(path, "has no Sapiens checksum header (written by another tool or an older version, or not a shard); "
                 + "corrupt HDF5 files can crash libhdf5, so it is not opened. Set \(acceptUnsealedVariable)=1 to read it anyway")
         }
@@ -81,6 +83,7 @@ public enum ShardIntegrity {
         lock.lock()
         verified.insert(key)
         lock.unlock()
+        return true
     }
 
     /// CRC-32 and length of everything after the user block, read in 4 MiB pieces.
