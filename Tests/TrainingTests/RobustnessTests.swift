@@ -28,13 +28,18 @@ final class RobustnessTests: XCTestCase {
         let folder = try render()
         let marker = folder + "/.complete", planted = folder + "/planted"
         let current = try String(contentsOfFile: marker, encoding: .utf8)
-        XCTAssertEqual(current, "synth renderer output version \(Renderer.outputVersion)\n")
+        XCTAssertEqual(current, "synth renderer output version \(Renderer.outputVersion), shards with checksum header\n")
         FileManager.default.createFile(atPath: planted, contents: Data())
         XCTAssertEqual(try render(), folder)
         XCTAssertTrue(FileManager.default.fileExists(atPath: planted), "a current cache is reused as it is")
         try "synth renderer output version \(Renderer.outputVersion - 1)\n".write(toFile: marker, atomically: true, encoding: .utf8)
         XCTAssertEqual(try render(), folder)
         XCTAssertFalse(FileManager.default.fileExists(atPath: planted), "an older renderer's cache is rendered again")
+        // A cache from before shards carried their checksum header (the same renderer) is rendered again too.
+        FileManager.default.createFile(atPath: planted, contents: Data())
+        try "synth renderer output version \(Renderer.outputVersion)\n".write(toFile: marker, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try render(), folder)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: planted), "unsealed shards are rendered again")
         XCTAssertEqual(try String(contentsOfFile: marker, encoding: .utf8), current)
         XCTAssertEqual(try LabelledCorpus.shards(folder: folder, labels: LabelSpec()).count, 2)
     }
