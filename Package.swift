@@ -6,15 +6,15 @@ import PackageDescription
 //   Benchmarks                     `sapiens bench` figures and studies, above everything they measure
 //   Inference     Training         inference does not link the trainer; Training adds the loop, recipes, corpora, MPI
 //   Tasks                          one file per task (protocol, registry), task model, targets, loss, predictor, checkpoints
-//   Curation   Synth               Curation uses Distributed; Synth renders labelled people onto Data's formats
-//   Models   Data   Metrics        Models on NN on Tensor; Data and Metrics stand alone
+//   Curation   Synth               Curation uses Distributed; Synth renders labelled people onto SapiensData's formats
+//   Models   SapiensData   Metrics Models on NN on Tensor; SapiensData and Metrics stand alone
 //   NN -> Tensor -> C shims (CBLAS, CKernels, codecs, HDF5, CMPI); Distributed (MPI communicator) on CMPI.
 let package = Package(
     name: "Sapiens",
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "sapiens", targets: ["sapiens"]),
-        .library(name: "SapiensKit", targets: ["Tensor", "NN", "Models", "Data", "Synth", "Metrics", "Tasks", "Training", "Inference", "Curation", "Distributed"]),
+        .library(name: "SapiensKit", targets: ["Tensor", "NN", "Models", "SapiensData", "Synth", "Metrics", "Tasks", "Training", "Inference", "Curation", "Distributed"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -39,14 +39,14 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["CBLAS", "CKernels"]),
         .target(name: "NN", dependencies: ["Tensor"]),
         .target(name: "Models", dependencies: ["NN"]),
-        .target(name: "Data", dependencies: ["CJPEG", "CPNG", "CHDF5", .product(name: "Yams", package: "Yams")], resources: [.copy("Resources")]),
-        .target(name: "Synth", dependencies: ["Data"]),
+        .target(name: "SapiensData", dependencies: ["CJPEG", "CPNG", "CHDF5", .product(name: "Yams", package: "Yams")], resources: [.copy("Resources")]),
+        .target(name: "Synth", dependencies: ["SapiensData"]),
         .target(name: "Metrics"),
-        .target(name: "Curation", dependencies: ["Data", "Distributed", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Curation", dependencies: ["SapiensData", "Distributed", .product(name: "Yams", package: "Yams")]),
         // One file per task (pose, seg, depth, normal) behind one protocol, with the task model, its targets, loss,
         // predictor and scorers: above Models, Data and Metrics because a task spans them, below Training and Inference.
-        .target(name: "Tasks", dependencies: ["Models", "Data", "Metrics"]),
-        .target(name: "Training", dependencies: ["Tasks", "Models", "Data", "Synth", "Metrics", "Distributed",
+        .target(name: "Tasks", dependencies: ["Models", "SapiensData", "Metrics"]),
+        .target(name: "Training", dependencies: ["Tasks", "Models", "SapiensData", "Synth", "Metrics", "Distributed",
                                                  .product(name: "Yams", package: "Yams"),
                                                  .product(name: "Logging", package: "swift-log")]),
         .target(name: "Inference", dependencies: ["Tasks"]),
@@ -57,15 +57,15 @@ let package = Package(
 
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "NN", "Models", "Benchmarks"]),
         .testTarget(name: "NNTests", dependencies: ["NN"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Tasks", "Data"]),
-        .testTarget(name: "TasksTests", dependencies: ["Tasks", "Data", "Metrics", "Models", "NN", "Tensor"]),
-        .testTarget(name: "DataTests", dependencies: ["Data"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Tasks", "SapiensData"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tasks", "SapiensData", "Metrics", "Models", "NN", "Tensor"]),
+        .testTarget(name: "DataTests", dependencies: ["SapiensData"]),
         .testTarget(name: "CurationTests", dependencies: ["Curation", "Benchmarks"]),
-        .testTarget(name: "SynthTests", dependencies: ["Synth", "Data", "Benchmarks"]),
+        .testTarget(name: "SynthTests", dependencies: ["Synth", "SapiensData", "Benchmarks"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Tasks", "Benchmarks"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Tasks", "Training", "Benchmarks"]),
-        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Training", "Data", "Tensor"]),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Training", "SapiensData", "Tensor"]),
     ],
     // Swift 5 mode: the engine shares buffers across worker threads by design (disjoint ranges),
     // which strict Swift 6 sendability checking cannot express without unsafe wrappers everywhere.
@@ -78,8 +78,8 @@ if Context.environment["SAPIENS_FUZZ"] != nil {
     package.targets.append(.target(name: "FuzzDriverC", path: "Fuzz/Targets/driver"))
     package.targets.append(.target(name: "FuzzSupport", dependencies: ["FuzzDriverC"], path: "Fuzz/Targets/support"))
     let fuzzTargets: [(String, [Target.Dependency])] = [
-        ("safetensors", ["Tensor"]), ("pth", ["Tensor"]), ("hubconfig", ["Models"]), ("jpeg", ["Data"]), ("png", ["Data"]), ("hdf5", ["Data"]), ("npy", ["Data"]),
-        ("coco", ["Data", "Metrics"]), ("detections", ["Data", "Metrics", "Curation"]), ("recipes", ["Training", "Curation"]),
+        ("safetensors", ["Tensor"]), ("pth", ["Tensor"]), ("hubconfig", ["Models"]), ("jpeg", ["SapiensData"]), ("png", ["SapiensData"]), ("hdf5", ["SapiensData"]), ("npy", ["SapiensData"]),
+        ("coco", ["SapiensData", "Metrics"]), ("detections", ["SapiensData", "Metrics", "Curation"]), ("recipes", ["Training", "Curation"]),
     ]
     for (name, deps) in fuzzTargets {
         package.targets.append(.executableTarget(name: "fuzz-\(name)", dependencies: deps + ["FuzzSupport"], path: "Fuzz/Targets/\(name)"))

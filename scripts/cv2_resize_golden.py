@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Golden vectors for `Image.resizedLikeOpenCV` (Sources/Data/Ops/OpenCVResize.swift): seeded random 8-bit
+"""Golden vectors for `Image.resizedLikeOpenCV` (Sources/SapiensData/Ops/OpenCVResize.swift): seeded random 8-bit
 images resized with cv2.resize(..., interpolation=cv2.INTER_LINEAR), the resize the Sapiens demos use.
 
     cv2_resize_golden.py [OUT.json]     (default Tests/Fixtures/cv2_resize_golden.json)

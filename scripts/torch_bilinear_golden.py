@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Golden vectors for `TorchBilinear` (Sources/Data/Ops/TorchBilinear.swift): seeded random planar maps
+"""Golden vectors for `TorchBilinear` (Sources/SapiensData/Ops/TorchBilinear.swift): seeded random planar maps
 resized with F.interpolate(mode="bilinear", align_corners=False), as the Sapiens demos resize the head's
 output to the image, and the arg-max over channels of the resized maps.
 

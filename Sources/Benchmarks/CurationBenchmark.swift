@@ -1,5 +1,5 @@
 import Curation
-import Data
+import SapiensData
 import Foundation
 
 /// `sapiens bench` entry for curation: throughput of the full path (read, detector rules, decode,

@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 
 /// Area-averaging resize (each output pixel is the coverage-weighted mean of the source pixels under it).
 /// Shrinking by large factors this way does not alias, which matters for thumbnails, the perceptual hash

@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 
 /// Draws a histogram as a bar chart into an `Image` (there is no plotting library): grey axes, blue bars,
 /// and the x range and tallest count printed with a tiny built-in digit font so the PNG reads on its own.

@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 
 /// How "box size" in the paper's "box size > 300 px" is measured. The paper does not say; we default to
 /// the longer side, which keeps a standing person 300 px tall *and* a lying one 300 px wide, and is what

@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 
 /// Failures that stop a curation run or a merge. Bad *images* never appear here: they become reject
 /// records in the manifest. These are for bad configuration, bad detector files and broken output folders.

@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 import Foundation
 
 extension Curator {
@@ -136,7 +136,7 @@ final class VerdictRanges {
 
     func add(ordinal: Int, of: Int, distance: Int) throws {
         let row = [Int64(ordinal), Int64(of), Int64(distance)]
-        do { try handles[range(of: ordinal)].write(contentsOf: row.withUnsafeBytes { Foundation.Data($0) }) } catch {
+        do { try handles[range(of: ordinal)].write(contentsOf: row.withUnsafeBytes { Data($0) }) } catch {
             throw CurationError.output(path(range(of: ordinal)), "write failed: \(error.localizedDescription)")
         }
     }

@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 import Foundation
 
 /// The human-facing summary of a run folder, computed by streaming its manifest (so it is the same

@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 
 /// Applies a recipe's rules to one input, in `RejectReason` order, and records what it measured.
 /// Everything but the near-duplicate check (which needs the run's index) happens here.

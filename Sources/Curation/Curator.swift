@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 import Foundation
 
 /// Runs a curation: streams the inputs of one worker through the rules, writes every outcome to the

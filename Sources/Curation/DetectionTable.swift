@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 import Foundation
 
 /// One detector box with its class.
@@ -118,8 +118,8 @@ public struct DetectionTable: Sendable {
             throw CurationError.detections(path, "(file)", e.description)
         }
         let any: Any
-        do { any = try JSONSerialization.jsonObject(with: Foundation.Data(bytes)) } catch {
-            throw CurationError.detections(path, "(file)", "not valid JSON: \(JSONProblem.describe(error, in: Foundation.Data(bytes)))")
+        do { any = try JSONSerialization.jsonObject(with: Data(bytes)) } catch {
+            throw CurationError.detections(path, "(file)", "not valid JSON: \(JSONProblem.describe(error, in: Data(bytes)))")
         }
         let list: [Any]
         if let a = any as? [Any] { list = a } else if let o = any as? [String: Any], let a = o["images"] as? [Any] { list = a } else {
@@ -148,7 +148,7 @@ struct JSONFields {
 
     func object(_ line: String) throws -> [String: Any] {
         let any: Any
-        let bytes = Foundation.Data(line.utf8)
+        let bytes = Data(line.utf8)
         do { any = try JSONSerialization.jsonObject(with: bytes) } catch {
             let position = JSONProblem.describe(error, in: bytes).replacingOccurrences(of: "line 1, column", with: "column")
             throw fail("", "not valid JSON: \(position)")

@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 import Foundation
 
 /// One input image before anything is read: its position in the whole corpus, the name detections are

@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 
 /// How a kept image is stored for training: shrunk to the recipe's max side and re-encoded as JPEG,
 /// with its person boxes (scaled to the new size) and scores as labels.

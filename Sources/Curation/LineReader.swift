@@ -1,5 +1,5 @@
 import Foundation
-import Data
+import SapiensData
 
 /// Reads a text file line by line in fixed-size chunks, so list files, JSON Lines detections and
 /// manifests of any length are streamed in constant memory. Also reports each line's end offset,
@@ -47,8 +47,8 @@ final class LineReader {
                 buffer.removeSubrange(0..<start)
                 start = 0
             }
-            let chunk: Foundation.Data
-            do { chunk = try handle.read(upToCount: 1 << 16) ?? Foundation.Data() } catch {
+            let chunk: Data
+            do { chunk = try handle.read(upToCount: 1 << 16) ?? Data() } catch {
                 throw DataError.io(path, "read failed: \(error.localizedDescription)")
             }
             if chunk.isEmpty { atEOF = true } else { buffer.append(contentsOf: chunk) }

@@ -44,7 +44,7 @@ public struct ManifestRecord: Sendable, Equatable {
 
     /// Parses a line written by `jsonLine`; nil for anything else (e.g. a line torn by a kill).
     public init?(jsonLine line: String) {
-        guard let any = try? JSONSerialization.jsonObject(with: Foundation.Data(line.utf8)),
+        guard let any = try? JSONSerialization.jsonObject(with: Data(line.utf8)),
               let o = any as? [String: Any],
               let index = (o["index"] as? NSNumber)?.intValue, let key = o["key"] as? String,
               let source = o["source"] as? String, let status = o["status"] as? String else { return nil }

@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 import Foundation
 
 /// Append-only manifest. Each record goes out with its own `write(2)`, so after a kill the file holds

@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 import Foundation
 
 /// The cross-shard near-duplicate pass with bounded memory. Every candidate hash is written once per
@@ -50,7 +50,7 @@ final class PartitionedDuplicateFinder {
 
     private func flush(_ p: Int) throws {
         guard !buffers[p].isEmpty else { return }
-        let data = buffers[p].withUnsafeBytes { Foundation.Data($0) }
+        let data = buffers[p].withUnsafeBytes { Data($0) }
         do { try handles[p].write(contentsOf: data) } catch {
             throw CurationError.output(partitionPath(p), "write failed: \(error.localizedDescription)")
         }

@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 
 /// dHash: shrink the luma to 9x8, and set bit (row, col) when a pixel is brighter than its right
 /// neighbour. It survives re-encoding, resizing and small colour changes, costs one tiny resize, and

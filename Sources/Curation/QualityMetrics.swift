@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 
 /// The cheap per-image measurements the quality rules compare against the recipe. All run on luma;
 /// sharpness, text bands and the hash use a copy shrunk to at most `analysisSide` so their thresholds

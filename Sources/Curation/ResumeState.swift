@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 import Foundation
 
 /// What an interrupted run had finished, rebuilt from its manifest and its committed shards.

@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 
 /// Output shards of a run folder, filled in order: a shard is opened on first use and committed (renamed
 /// into place) once full. Callers commit only after the manifest lines of the shard's records are

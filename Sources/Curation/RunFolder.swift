@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 import Foundation
 
 /// The layout of a curation output folder, and its `run.json` (the settings a resume must match).
@@ -60,7 +60,7 @@ struct RunFolder {
         guard FileManager.default.fileExists(atPath: runFile) else { return nil }
         let bytes: [UInt8]
         do { bytes = try FileIO.read(path: runFile) } catch let e as DataError { throw CurationError.data(e) }
-        guard let o = (try? JSONSerialization.jsonObject(with: Foundation.Data(bytes))) as? [String: Any],
+        guard let o = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any],
               let images = o["images"] as? String, let dets = o["detections"] as? String,
               let shard = o["shard"] as? String, let recipe = o["recipe"] as? String else {
             throw CurationError.output(runFile, "damaged run file (expected images, detections, shard, recipe)")

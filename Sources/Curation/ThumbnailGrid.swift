@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 
 /// A grid of thumbnails so a person can judge a filter at a glance (a curation report picture; Synth's
 /// `ContactSheet` is the renderer's label panels). Inputs that cannot be decoded

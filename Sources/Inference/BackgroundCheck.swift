@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 
 /// Whether an image has a usable background, measured the cheap way: an alpha channel with transparent
 /// pixels, or a border band that is nearly one colour (a person pasted on a blank page, a studio

@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 
 /// The conditioning image a ControlNet-depth model expects: disparity-like, near = bright, as MiDaS / Zoe
 /// depth renders are, an RGB PNG at the image's size. Sapiens depth is relative (larger = farther), so it is

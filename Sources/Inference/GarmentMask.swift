@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 
 /// The region try-on repaints, from a Sapiens-28 part segmentation: the garment's classes, grown by a small
 /// dilation (segmentation edges are soft, and a new garment may be a little larger) and feathered outwards,

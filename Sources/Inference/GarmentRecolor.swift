@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 import Foundation
 
 /// Try-on without a generator: the garment region gets a new colour or a procedural pattern in L*a*b*, with

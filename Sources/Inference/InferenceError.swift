@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 
 /// Everything the Inference layer refuses, each naming the file (or option) and the problem.
 public enum InferenceError: Error, CustomStringConvertible, Equatable {

@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 
 /// Puts a generated image back into the original through the feathered garment mask: weight 0 keeps the
 /// original byte for byte, weight 255 takes the generated pixel, and the feather band blends them. This is

@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 import Foundation
 
 /// One image to run on: where it is, the COCO image id its results carry, and the stem its outputs use.
@@ -57,7 +57,7 @@ public enum InputImages {
     static func idsByFileName(_ path: String) throws -> [String: Int] {
         let bytes = try FileIO.read(path: path)
         let json: Any
-        do { json = try JSONSerialization.jsonObject(with: Foundation.Data(bytes)) } catch {
+        do { json = try JSONSerialization.jsonObject(with: Data(bytes)) } catch {
             throw InferenceError.input(path: path, problem: "not valid JSON: \(error.localizedDescription)")
         }
         let list = (json as? [String: Any])?["images"] ?? json

@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 import Foundation
 
 /// The generation settings `scripts/tryon_diffusers.py` reads (request.json, snake_case keys): the

@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 import Foundation
 
 /// Loads the pictures of a `--background FOLDER` once, up front, so a corrupt or unreadable

@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 
 /// A picture of the first samples with their four labels side by side, so that a person can
 /// judge at a glance what was made: RGB + skeleton, part colours, turbo depth, RGB normals.

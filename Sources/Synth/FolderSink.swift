@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 import Foundation
 
 /// The `--format folder` layout:
@@ -41,7 +41,7 @@ struct FolderSink: SampleSink {
         let json = path("annotations", "person_keypoints.json")
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let data: Foundation.Data
+        let data: Data
         do { data = try encoder.encode(coco) } catch {
             throw SynthError.output(path: json, problem: "cannot encode COCO JSON: \(error)")
         }

@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 
 /// How a rendered sample becomes files: the JPEG, the class-id PNG and the shard record.
 public enum SampleEncoding {

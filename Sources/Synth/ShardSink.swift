@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 import Foundation
 
 /// The default output: HDF5 shards of `shardSize` records (synth-00000.h5, ...) in the Data

@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 
 /// The renderer's draws (Float uniforms, integers, normals, weighted picks) on the one seeded generator the
 /// framework uses, Data's `SeededRandom` (SplitMix64): the system RNG is neither seedable nor stable across

@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 import Dispatch
 import Foundation
 

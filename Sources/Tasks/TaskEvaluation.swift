@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 import Foundation
 import Metrics
 
@@ -30,7 +30,7 @@ public struct TaskEvaluation: Codable, Sendable {
         return "\(task.rawValue) on \(images) images\n" + parts.compactMap { $0 }.joined(separator: "\n\n")
     }
 
-    public func jsonData() throws -> Foundation.Data {
+    public func jsonData() throws -> Data {
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys]
         return try e.encode(self)

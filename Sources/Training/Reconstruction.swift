@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 import Foundation
 import Models
 import Tensor

@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 import Foundation
 
 /// An endless, reproducible stream of training items. Position p (0, 1, 2, …) means epoch p / N, slot p mod N

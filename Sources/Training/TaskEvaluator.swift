@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 import Foundation
 import Metrics
 import Models

@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 import Distributed
 import Foundation
 import Logging
@@ -121,7 +121,7 @@ public enum TrainingLoop {
         if writes {
             try fm.createDirectory(atPath: outDir, withIntermediateDirectories: true)
             try job.prepareFolders()
-            try AtomicFile.write(Foundation.Data(job.recipeText.utf8), to: (outDir as NSString).appendingPathComponent("recipe.yaml"))
+            try AtomicFile.write(Data(job.recipeText.utf8), to: (outDir as NSString).appendingPathComponent("recipe.yaml"))
         }
         let s = job.settings
         let (named, params, opt) = try job.build()

@@ -1,6 +1,6 @@
 import Benchmarks
 import ArgumentParser
-import Data
+import SapiensData
 import Foundation
 import Inference
 import Models

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Data
+import SapiensData
 import Foundation
 import Inference
 import Models

@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 import Foundation
 import XCTest
 import Curation
@@ -149,7 +149,7 @@ enum Corpus {
             let path = images + "/" + e.name
             try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path,
                                                     withIntermediateDirectories: true)
-            guard FileManager.default.createFile(atPath: path, contents: Foundation.Data(e.bytes)) else { throw DataError.io(path, "cannot write") }
+            guard FileManager.default.createFile(atPath: path, contents: Data(e.bytes)) else { throw DataError.io(path, "cannot write") }
         }
         var lines: [String] = []
         for e in entries {
@@ -165,7 +165,7 @@ enum Corpus {
 
 extension Array where Element == UInt8 {
     func write(to path: String) throws {
-        guard FileManager.default.createFile(atPath: path, contents: Foundation.Data(self)) else { throw DataError.io(path, "cannot write") }
+        guard FileManager.default.createFile(atPath: path, contents: Data(self)) else { throw DataError.io(path, "cannot write") }
     }
 }
 
@@ -173,7 +173,7 @@ extension Array where Element == UInt8 {
 func manifestObjects(_ path: String) throws -> [[String: Any]] {
     let text = try String(contentsOfFile: path, encoding: .utf8)
     return try text.split(separator: "\n").map {
-        guard let o = try JSONSerialization.jsonObject(with: Foundation.Data($0.utf8)) as? [String: Any] else {
+        guard let o = try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] else {
             throw DataError.invalidContent(path, "line is not an object")
         }
         return o

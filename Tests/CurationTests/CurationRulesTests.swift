@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 import Foundation
 import XCTest
 import Curation
@@ -49,7 +49,7 @@ final class CurationRulesTests: XCTestCase {
         XCTAssertEqual([decoded.width, decoded.height], [256, 205])
 
         // The report agrees with the manifest and its plots are real PNGs.
-        let report = try JSONSerialization.jsonObject(with: Foundation.Data(contentsOf: URL(fileURLWithPath: root + "/out/report.json"))) as? [String: Any]
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root + "/out/report.json"))) as? [String: Any]
         XCTAssertEqual(report?["kept"] as? Int, summary.kept)
         XCTAssertEqual((report?["rejected"] as? [String: Int])?["box_too_small"], 1)
         XCTAssertEqual(report?["heuristic_reasons"] as? [String], ["text_or_watermark"])

@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 import Foundation
 import XCTest
 import Curation
@@ -33,7 +33,7 @@ final class ResumeAndMergeTests: XCTestCase {
         let manifest = o.out + "/manifest.jsonl"
         let handle = try XCTUnwrap(FileHandle(forWritingAtPath: manifest))
         handle.seekToEndOfFile()
-        handle.write(Foundation.Data("{\"index\":99,\"key\":\"torn".utf8))
+        handle.write(Data("{\"index\":99,\"key\":\"torn".utf8))
         try handle.close()
         try [1, 2, 3].write(to: o.out + "/shards/.train-00009.h5.tmp-dead")
 

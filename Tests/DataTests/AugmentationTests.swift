@@ -1,5 +1,5 @@
 import XCTest
-import Data
+import SapiensData
 
 /// A 24x16 sample whose labels all say where "left" things are: a left-foot seg blob, a left-shoulder keypoint,
 /// a normal pointing right, depth growing with x, a mask over the left half, one box.

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import Data
+import SapiensData
 
 final class COCOFormatTests: XCTestCase {
     var dir = ""
@@ -15,7 +15,7 @@ final class COCOFormatTests: XCTestCase {
 
     func testReadsTheSharedGoldenGroundTruth() throws {
         let path = try sharedFile("reference/coco_keypoints_golden.json")
-        let root = try JSONSerialization.jsonObject(with: Foundation.Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any]
+        let root = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any]
         let gt = try JSONSerialization.data(withJSONObject: root?["ground_truth"] as Any)
         let gtPath = dir + "/gt.json"
         try FileIO.writeAtomically([UInt8](gt), to: gtPath)

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import Data
+import SapiensData
 
 /// Bad input must come back as a typed error that names the file, never a crash or an exit().
 final class ImageCodecErrorTests: XCTestCase {

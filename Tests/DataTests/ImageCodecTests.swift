@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import Data
+import SapiensData
 
 final class ImageCodecTests: XCTestCase {
     func testPNGRoundTripIsExactForEveryChannelLayout() throws {
@@ -52,12 +52,12 @@ final class ImageCodecTests: XCTestCase {
 
     func testPaletteAndOneBitPNGsExpand() throws {
         // Hand-made files: a 4x2 palette PNG (red, green, blue) and a 3x2 1-bit gray PNG.
-        let palette = [UInt8](Foundation.Data(base64Encoded: "iVBORw0KGgoAAAANSUhEUgAAAAQAAAACCAMAAABIdo1RAAAACVBMVEX/AAAA/wAAAP8tSs2KAAAAD0lEQVR4nGNgYGRiAGFGAAArAAiXKq+7AAAAAElFTkSuQmCC")!)
+        let palette = [UInt8](Data(base64Encoded: "iVBORw0KGgoAAAANSUhEUgAAAAQAAAACCAMAAABIdo1RAAAACVBMVEX/AAAA/wAAAP8tSs2KAAAAD0lEQVR4nGNgYGRiAGFGAAArAAiXKq+7AAAAAElFTkSuQmCC")!)
         let p = try ImageCodec.decode(palette, name: "palette.png")
         XCTAssertEqual(p.channels, 3)
         XCTAssertEqual(Array(p.pixels[0..<6]), [255, 0, 0, 0, 255, 0])
         XCTAssertEqual(Array(p.pixels[12..<15]), [0, 255, 0])  // second row starts with index 1
-        let oneBit = [UInt8](Foundation.Data(base64Encoded: "iVBORw0KGgoAAAANSUhEUgAAAAMAAAACAQAAAAC1D1u3AAAADElEQVR4nGNYwLAAAAKEAUFGix2MAAAAAElFTkSuQmCC")!)
+        let oneBit = [UInt8](Data(base64Encoded: "iVBORw0KGgoAAAANSUhEUgAAAAMAAAACAQAAAAC1D1u3AAAADElEQVR4nGNYwLAAAAKEAUFGix2MAAAAAElFTkSuQmCC")!)
         let g = try ImageCodec.decode(oneBit, name: "onebit.png")
         XCTAssertEqual(g.channels, 1)
         XCTAssertEqual(g.pixels, [255, 0, 255, 255, 0, 255])

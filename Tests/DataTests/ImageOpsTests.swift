@@ -1,5 +1,5 @@
 import XCTest
-import Data
+import SapiensData
 
 final class ImageOpsTests: XCTestCase {
     func testResizeToSameSizeIsIdentity() {

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import Data
+import SapiensData
 
 final class LabelFormatTests: XCTestCase {
     var dir = ""
@@ -25,7 +25,7 @@ final class LabelFormatTests: XCTestCase {
             $0.description.contains("4x2")
         }
         // Palette PNGs carry class ids as indices: this one holds 0, 1, 2 (see ImageCodecTests).
-        let palette = try save([UInt8](Foundation.Data(base64Encoded: "iVBORw0KGgoAAAANSUhEUgAAAAQAAAACCAMAAABIdo1RAAAACVBMVEX/AAAA/wAAAP8tSs2KAAAAD0lEQVR4nGNgYGRiAGFGAAArAAiXKq+7AAAAAElFTkSuQmCC")!), "pal.png")
+        let palette = try save([UInt8](Data(base64Encoded: "iVBORw0KGgoAAAANSUhEUgAAAAQAAAACCAMAAABIdo1RAAAACVBMVEX/AAAA/wAAAP8tSs2KAAAAD0lEQVR4nGNgYGRiAGFGAAArAAiXKq+7AAAAAElFTkSuQmCC")!), "pal.png")
         XCTAssertEqual(try SegLabel.read(path: palette, classes: .sapiens28).ids, [0, 1, 2, 0, 1, 2, 0, 1])
     }
 

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import Data
+import SapiensData
 
 /// Counts items made but not yet handed out, to check the queue bound.
 final class InFlight: @unchecked Sendable {

@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 import Foundation
 import XCTest
 
@@ -32,7 +32,7 @@ final class MMPoseDecodeGoldenTests: XCTestCase {
     }
 
     static func floats(_ base64: String) throws -> [Float] {
-        let bytes = try XCTUnwrap(Foundation.Data(base64Encoded: base64))
+        let bytes = try XCTUnwrap(Data(base64Encoded: base64))
         var out: [Float] = []
         out.reserveCapacity(bytes.count / 4)
         for i in stride(from: 0, to: bytes.count - 3, by: 4) {
@@ -45,7 +45,7 @@ final class MMPoseDecodeGoldenTests: XCTestCase {
         return out
     }
 
-    static func bytes(_ base64: String) throws -> [UInt8] { [UInt8](try XCTUnwrap(Foundation.Data(base64Encoded: base64))) }
+    static func bytes(_ base64: String) throws -> [UInt8] { [UInt8](try XCTUnwrap(Data(base64Encoded: base64))) }
 
     func testDecodeEqualsMMPoseUDPHeatmapWithDarkUDP() throws {
         let golden = try Self.load()

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Data
+@testable import SapiensData
 
 /// Images whose headers lie, built here from valid encodes: the size is checked against `ImageLimits`
 /// before anything is decoded, so a 69-byte PNG claiming 65535x65535 fails at once instead of allocating
@@ -39,7 +39,7 @@ final class MalformedImageTests: XCTestCase {
     }
 
     /// An 8x8 progressive JPEG (cv2.imencode with IMWRITE_JPEG_PROGRESSIVE, quality 50): 10 scans.
-    static let progressive = Array(Foundation.Data(base64Encoded: """
+    static let progressive = Array(Data(base64Encoded: """
         /9j/4AAQSkZJRgABAQAAAQABAAD/2wBDABALDA4MChAODQ4SERATGCgaGBYWGDEjJR0oOjM9PDkzODdASFxOQERXRTc4UG1RV19iZ2hnPk1xeXBkeFxlZ2P/\
         2wBDARESEhgVGC8aGi9jQjhCY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2P/wgARCAAIAAgDASIAAhEBAxEB/8QA\
         FQABAQAAAAAAAAAAAAAAAAAAAAH/xAAVAQEBAAAAAAAAAAAAAAAAAAABAv/aAAwDAQACEAMQAAABgs//xAAWEAEBAQAAAAAAAAAAAAAAAAABAhH/2gAIAQEA\

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import Data
+import SapiensData
 
 /// COCO files and .npy arrays that are broken or lie about their sizes, built here: each gives an error
 /// naming the file and the place (line and column for bad JSON, the JSON path for bad values), never a trap.

@@ -1,7 +1,7 @@
 import CHDF5
 import Foundation
 import XCTest
-@testable import Data
+@testable import SapiensData
 
 /// Shards whose attributes, shapes and offsets lie, written here dataset by dataset. Every size read from a
 /// shard is checked against the file (with overflow-checked arithmetic) before anything is allocated, and

@@ -1,5 +1,5 @@
 import XCTest
-@testable import Data
+@testable import SapiensData
 
 /// Found by the fuzz targets' message check: errors that quote a file's own bytes (an .npy header, a
 /// pickle key) printed its newlines, so one refusal spread over several lines.

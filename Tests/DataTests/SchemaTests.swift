@@ -1,5 +1,5 @@
 import XCTest
-import Data
+import SapiensData
 
 final class SchemaTests: XCTestCase {
     func testKeypointSchemasMatchTheSharedFiles() {

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Data
+@testable import SapiensData
 
 /// The checksum header that keeps corrupt shards away from libhdf5 (see ShardIntegrity).
 final class ShardIntegrityTests: XCTestCase {

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import Data
+import SapiensData
 
 func labelledRecord(_ i: Int, width: Int = 12, height: Int = 8) throws -> ShardRecord {
     var r = ShardRecord(id: "img-\(i)", source: "/photos/ü\(i).jpg",

@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 import XCTest
 
 final class UDPHeatmapTests: XCTestCase {

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import Data
+import SapiensData
 
 /// Files from the shared folder (../shared beside the worktree). A missing file fails the test with its name.
 func sharedFile(_ relative: String, file: StaticString = #filePath, line: UInt = #line) throws -> String {

@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 import Distributed
 import Tensor
 import Training

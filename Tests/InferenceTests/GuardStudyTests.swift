@@ -1,5 +1,5 @@
 import Benchmarks
-import Data
+import SapiensData
 import Foundation
 import Inference
 import Models

@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 import Foundation
 import XCTest
 import Synth
@@ -41,7 +41,7 @@ final class BackgroundFolderTests: XCTestCase {
 
     func testCorruptPictureIsNamed() throws {
         try ImageCodec.save(Image(width: 8, height: 8, channels: 3, fill: 100), path: dir + "/good.png")
-        try Foundation.Data("not a jpeg".utf8).write(to: URL(fileURLWithPath: dir + "/broken.jpg"))
+        try Data("not a jpeg".utf8).write(to: URL(fileURLWithPath: dir + "/broken.jpg"))
         XCTAssertThrowsError(try Renderer(config: config())) { error in
             guard case let SynthError.background(path, _) = error else { return XCTFail("\(error)") }
             XCTAssertTrue(path.hasSuffix("broken.jpg"), path)

@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 import Foundation
 import XCTest
 import Synth
@@ -40,7 +40,7 @@ final class FolderOutputTests: XCTestCase {
         }
         XCTAssertEqual(values, sample.depth)
 
-        let json = try JSONSerialization.jsonObject(with: Foundation.Data(try FileIO.read(path: dir + "/annotations/person_keypoints.json")))
+        let json = try JSONSerialization.jsonObject(with: Data(try FileIO.read(path: dir + "/annotations/person_keypoints.json")))
         let coco = try XCTUnwrap(json as? [String: Any])
         XCTAssertEqual((coco["images"] as? [Any])?.count, 5)
         let annotations = try XCTUnwrap(coco["annotations"] as? [[String: Any]])

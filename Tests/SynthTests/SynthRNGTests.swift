@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 import Synth
 import XCTest
 

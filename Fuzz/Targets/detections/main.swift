@@ -1,5 +1,5 @@
 import Curation
-import Data
+import SapiensData
 import Foundation
 import FuzzSupport
 import Metrics

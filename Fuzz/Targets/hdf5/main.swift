@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 import FuzzSupport
 
 /// An HDF5 shard: opened, its index checked, then every record read back.

@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 import FuzzSupport
 
 /// JPEG decoding through the codec the CLI uses (header checks, pixel budget, EXIF orientation).

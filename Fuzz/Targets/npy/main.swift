@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 import FuzzSupport
 
 /// .npy arrays (depth and normal maps): header dict, dtype, shape against the data.

@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 import FuzzSupport
 
 /// PNG decoding: 8-bit images through the codec, 16-bit depth maps through the 16-bit reader.

@@ -9,7 +9,7 @@ public enum ClearError {
             let text = String(describing: error)
             let name = (file as NSString).lastPathComponent
             guard text.contains(name), !text.contains("\n") else {
-                FileHandle.standardError.write("unclear error for \(file): \(text.debugDescription)\n".data(using: .utf8) ?? Foundation.Data())
+                FileHandle.standardError.write("unclear error for \(file): \(text.debugDescription)\n".data(using: .utf8) ?? Data())
                 abort()
             }
         }

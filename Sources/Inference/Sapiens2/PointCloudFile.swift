@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 import Foundation
 
 /// Point clouds as binary little-endian PLY (x, y, z float; red, green, blue uchar), which MeshLab,

@@ -1,4 +1,4 @@
-import Data
+import SapiensData
 import Tensor
 
 /// Sapiens2 segmentation's prediction: logits resized bilinearly to the image, then the arg-max class per

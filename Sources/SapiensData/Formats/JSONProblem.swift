@@ -5,7 +5,7 @@ import Foundation
 /// the offset into a line and column a user can jump to.
 public enum JSONProblem {
     /// "line L, column C: <Foundation's message>" when the error names an offset, else its message.
-    public static func describe(_ error: Error, in bytes: Foundation.Data) -> String {
+    public static func describe(_ error: Error, in bytes: Data) -> String {
         let ns = error as NSError
         let message = (ns.userInfo[NSDebugDescriptionErrorKey] as? String) ?? ns.localizedDescription
         guard let offset = characterOffset(in: message) ?? (message.contains("end of file") ? bytes.count : nil) else { return message }
@@ -14,7 +14,7 @@ public enum JSONProblem {
     }
 
     /// Parses `bytes` with JSONSerialization; a failure becomes `DataError.invalidContent` with the position.
-    public static func parse(_ bytes: Foundation.Data, name: String) throws -> Any {
+    public static func parse(_ bytes: Data, name: String) throws -> Any {
         do { return try JSONSerialization.jsonObject(with: bytes) } catch {
             throw DataError.invalidContent(name, "not valid JSON: \(describe(error, in: bytes))")
         }
@@ -26,7 +26,7 @@ public enum JSONProblem {
     }
 
     /// 1-based line and column (counted in bytes) of a 0-based byte offset.
-    static func lineAndColumn(of offset: Int, in bytes: Foundation.Data) -> (line: Int, column: Int) {
+    static func lineAndColumn(of offset: Int, in bytes: Data) -> (line: Int, column: Int) {
         var line = 1, column = 1
         for (i, b) in bytes.enumerated() {
             if i >= offset { break }

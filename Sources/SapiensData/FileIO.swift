@@ -10,7 +10,7 @@ public enum FileIO {
         }
         defer { try? handle.close() }
         do {
-            let data = try handle.readToEnd() ?? Foundation.Data()
+            let data = try handle.readToEnd() ?? Data()
             return [UInt8](data)
         } catch {
             throw DataError.io(path, "read failed: \(error.localizedDescription)")
@@ -19,7 +19,7 @@ public enum FileIO {
 
     public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
         let tmp = temporaryPath(for: path)
-        guard FileManager.default.createFile(atPath: tmp, contents: Foundation.Data(bytes)) else {
+        guard FileManager.default.createFile(atPath: tmp, contents: Data(bytes)) else {
             throw DataError.io(path, "cannot create temporary file \(tmp)")
         }
         try commit(temporary: tmp, to: path)

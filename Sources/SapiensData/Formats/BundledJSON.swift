@@ -7,7 +7,7 @@ enum BundledJSON {
                 ?? Bundle.module.url(forResource: name, withExtension: "json") else {
             throw DataError.io("Resources/\(name).json", "bundled schema missing from the Data module")
         }
-        let data = try Foundation.Data(contentsOf: url)
+        let data = try Data(contentsOf: url)
         guard let dict = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw DataError.invalidContent(url.path, "top level is not a JSON object")
         }
@@ -80,7 +80,7 @@ struct JSONPath {
     static func load(path: String) throws -> Any {
         let bytes = try FileIO.read(path: path)
         if bytes.isEmpty { throw DataError.empty(path) }
-        return try JSONProblem.parse(Foundation.Data(bytes), name: path)
+        return try JSONProblem.parse(Data(bytes), name: path)
     }
 
     static func write(_ object: Any, path: String) throws {

@@ -59,7 +59,7 @@ public enum ShardIntegrity {
         if known { return true }
 
         guard let fh = FileHandle(forReadingAtPath: path) else { return true }
-        let head = (try? fh.read(upToCount: userBlock)) ?? Foundation.Data()
+        let head = (try? fh.read(upToCount: userBlock)) ?? Data()
         try? fh.close()
         let bytes = [UInt8](head)
         guard bytes.count == userBlock, bytes.starts(with: magic) else {

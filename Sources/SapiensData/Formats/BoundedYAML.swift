@@ -29,8 +29,8 @@ public enum BoundedYAML {
             throw DataError.io(path, exists ? "cannot open for reading" : "no such file")
         }
         defer { try? handle.close() }
-        let data: Foundation.Data
-        do { data = try handle.read(upToCount: maxBytes + 1) ?? Foundation.Data() } catch {
+        let data: Data
+        do { data = try handle.read(upToCount: maxBytes + 1) ?? Data() } catch {
             throw DataError.io(path, "read failed: \(error.localizedDescription)")
         }
         guard data.count <= maxBytes else {
