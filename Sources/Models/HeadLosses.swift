@@ -10,8 +10,9 @@ public enum HeadLosses {
         let perKeypoint = (d * d).mean(axes: [2, 3]) * weights * weights   // (N, K), as mmpose's use_target_weight
         guard let top = ohkmTopK, top < k else { return perKeypoint.mean() }
         var mask = [Float](repeating: 0, count: n * k)
+        let losses = perKeypoint.toArray()
         for i in 0..<n {
-            let row = (0..<k).map { perKeypoint[flat: i * k + $0] }
+            let row = Array(losses[i * k ..< (i + 1) * k])
             for j in row.indices.sorted(by: { row[$0] > row[$1] }).prefix(top) { mask[i * k + j] = 1 }
         }
         return (perKeypoint * Tensor(shape: [n, k], data: mask)).sum() * (1 / Float(n * top))

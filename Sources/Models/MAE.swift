@@ -67,8 +67,7 @@ public final class MAE: Module {
         let n = noise.shape[0], l = noise.shape[1], keep = keepCount
         let idsShuffle = noise.argsort()
         let idsRestore = idsShuffle.argsort()
-        let mask = Tensor.empty([n, l])
-        for i in 0..<n * l { mask[flat: i] = idsRestore.data[i] < keep ? 0 : 1 }
+        let mask = Tensor(shape: [n, l], data: idsRestore.data.prefix(n * l).map { $0 < keep ? 0 : 1 })
         return Masking(idsKeep: idsShuffle.prefix(keep), idsRestore: idsRestore, mask: mask)
     }
 

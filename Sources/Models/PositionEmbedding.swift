@@ -10,7 +10,7 @@ public enum PositionEmbedding {
         precondition(dim % 4 == 0, "sin-cos position table needs a width divisible by 4, got \(dim)")
         let q = dim / 4, half = dim / 2
         let rows = gh * gw + (clsToken ? 1 : 0)
-        let t = Tensor.zeros([1, rows, dim])
+        var t = [Float](repeating: 0, count: rows * dim)
         let off = clsToken ? 1 : 0
         for i in 0..<gh {
             for j in 0..<gw {
@@ -18,14 +18,14 @@ public enum PositionEmbedding {
                 let first = Double(rowFirst ? i : j), second = Double(rowFirst ? j : i)
                 for k in 0..<q {
                     let w = pow(10000.0, -Double(k) / Double(q))
-                    t[flat: r + k] = Float(sin(first * w))
-                    t[flat: r + q + k] = Float(cos(first * w))
-                    t[flat: r + half + k] = Float(sin(second * w))
-                    t[flat: r + half + q + k] = Float(cos(second * w))
+                    t[r + k] = Float(sin(first * w))
+                    t[r + q + k] = Float(cos(first * w))
+                    t[r + half + k] = Float(sin(second * w))
+                    t[r + half + q + k] = Float(cos(second * w))
                 }
             }
         }
-        return t
+        return Tensor(shape: [1, rows, dim], data: t)
     }
 
     /// Resizes a (1, [1+] h·w, D) table to a new grid bicubically (align_corners false), dropping or

@@ -1,4 +1,3 @@
-import CKernels
 import Foundation
 import Tensor
 
@@ -57,7 +56,8 @@ public final class AdamW {
         Parallel.forEach(pieces.count) { j in
             let (i, o, n) = pieces[j]
             let w = work[i]
-            sk_adamw(w.p.ptr + o, w.g.ptr + o, w.m.ptr + o, w.v.ptr + o, n, w.lr, b1, b2, eps, w.wd, bc1, bc2)
+            OptimizerKernels.adamw(param: w.p, grad: w.g, m: w.m, v: w.v, offset: o, count: n, lr: w.lr,
+                                   beta1: b1, beta2: b2, eps: eps, weightDecay: w.wd, bc1: bc1, bc2: bc2)
         }
     }
 
@@ -103,7 +103,7 @@ public func clipGradNorm(_ params: [Tensor], maxNorm: Float) -> Float {
         let o = out.baseAddress!
         Parallel.forEach(pieces.count) { j in
             let (i, off, n) = pieces[j]
-            o[j] = sk_sumsq(grads[i].ptr + off, n)
+            o[j] = OptimizerKernels.sumOfSquares(grads[i], offset: off, count: n)
         }
     }
     let norm = Float(partial.reduce(0, +).squareRoot())
@@ -111,7 +111,7 @@ public func clipGradNorm(_ params: [Tensor], maxNorm: Float) -> Float {
     if coef < 1 {
         Parallel.forEach(pieces.count) { j in
             let (i, off, n) = pieces[j]
-            sk_affine(grads[i].ptr + off, coef, 0, grads[i].ptr + off, n)
+            OptimizerKernels.scale(grads[i], by: coef, offset: off, count: n)
         }
     }
     return norm

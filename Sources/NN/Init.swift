@@ -6,7 +6,7 @@ public enum Init {
     /// Xavier/Glorot uniform: U(-a, a), a = sqrt(6 / (fan_in + fan_out)).
     public static func xavierUniform(_ t: Tensor, fanIn: Int, fanOut: Int, rng: RNG) {
         let a = (6 / Float(fanIn + fanOut)).squareRoot()
-        for i in 0..<t.count { t[flat: i] = rng.uniform(-a, a) }
+        t.setValues((0..<t.count).map { _ in rng.uniform(-a, a) })
     }
     /// Xavier uniform treating dim 0 as fan-out and the rest as fan-in (a Linear or its (D, C·p·p) view).
     public static func xavierUniform(_ t: Tensor, rng: RNG) {
@@ -14,20 +14,22 @@ public enum Init {
         xavierUniform(t, fanIn: fanIn, fanOut: fanOut, rng: rng)
     }
     public static func normal(_ t: Tensor, mean: Float = 0, std: Float, rng: RNG) {
-        for i in 0..<t.count { t[flat: i] = mean + std * rng.normal() }
+        t.setValues((0..<t.count).map { _ in mean + std * rng.normal() })
     }
     /// Normal(0, std) truncated to ±2 std.
     public static func truncatedNormal(_ t: Tensor, std: Float, rng: RNG) {
-        for i in 0..<t.count { t[flat: i] = rng.truncatedNormal(mean: 0, std: std, a: -2 * std, b: 2 * std) }
+        t.setValues((0..<t.count).map { _ in rng.truncatedNormal(mean: 0, std: std, a: -2 * std, b: 2 * std) })
     }
     /// Kaiming-uniform as torch's default Linear/Conv init (a = sqrt(5)), for weights and biases.
     public static func torchDefault(weight: Tensor, bias: Tensor?, rng: RNG) {
         let fanIn = weight.count / weight.shape[0]
         let bound = 1 / Float(fanIn).squareRoot()
-        for i in 0..<weight.count { weight[flat: i] = rng.uniform(-bound, bound) }
-        if let bias { for i in 0..<bias.count { bias[flat: i] = rng.uniform(-bound, bound) } }
+        uniform(weight, bound: bound, rng: rng)
+        if let bias { uniform(bias, bound: bound, rng: rng) }
     }
-    public static func fill(_ t: Tensor, _ v: Float) { t.ptr.update(repeating: v, count: t.count) }
+    /// U(-bound, bound), drawn in flat order (so seeds give torch-comparable streams run for run).
+    public static func uniform(_ t: Tensor, bound: Float, rng: RNG) { t.setValues((0..<t.count).map { _ in rng.uniform(-bound, bound) }) }
+    public static func fill(_ t: Tensor, _ v: Float) { t.fill(v) }
     public static func zeros(_ t: Tensor) { fill(t, 0) }
     public static func ones(_ t: Tensor) { fill(t, 1) }
 }

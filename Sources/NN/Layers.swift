@@ -109,8 +109,8 @@ public final class ConvTranspose2d: Module {
         self.padding = padding
         // torch computes fan-in for ConvTranspose from weight.size(1) * k * k.
         let bound = 1 / Float(outC * kernel * kernel).squareRoot()
-        for i in 0..<weight.count { weight[flat: i] = rng.uniform(-bound, bound) }
-        if let b = self.bias { for i in 0..<b.count { b[flat: i] = rng.uniform(-bound, bound) } }
+        Init.uniform(weight, bound: bound, rng: rng)
+        if let b = self.bias { Init.uniform(b, bound: bound, rng: rng) }
     }
     public var localParameters: [(String, Tensor)] { [("weight", weight)] + (bias.map { [("bias", $0)] } ?? []) }
     public func callAsFunction(_ x: Tensor) -> Tensor { x.convTranspose2d(weight, bias, stride: stride, padding: padding) }

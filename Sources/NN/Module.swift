@@ -39,7 +39,7 @@ extension Module {
             guard t.shape == p.shape else {
                 throw TensorFileError.shapeMismatch(path: source, name: name, shape: t.shape, expected: p.shape)
             }
-            p.ptr.update(from: t.ptr, count: p.count)
+            p.copyValues(from: t)
             used.insert(name)
         }
         if strict {

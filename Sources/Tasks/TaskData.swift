@@ -55,7 +55,7 @@ public struct TaskTargets: Sendable {
         let (H, W) = (config.backbone.imageHeight, config.backbone.imageWidth)
         let images = Tensor.empty([b, 3, H, W])
         let per = 3 * H * W
-        for (i, s) in samples.enumerated() { s.image.data.withUnsafeBufferPointer { (images.ptr + i * per).update(from: $0.baseAddress!, count: per) } }
+        for (i, s) in samples.enumerated() { images.setValues(s.image.data, at: i * per) }
         var batch = TaskBatch(images: images, target: nil, weight: nil, labels: nil)
         config.task.definition.stack(samples, into: &batch, config: config)
         return batch

@@ -84,11 +84,11 @@ public final class TaskPredictor {
             let per = 3 * inputHeight * inputWidth
             for (i, img) in chunk.enumerated() {
                 let f = (img.channels == 3 ? img : img.toRGB()).normalized(normalization)
-                f.data.withUnsafeBufferPointer { (t.ptr + i * per).update(from: $0.baseAddress!, count: per) }
+                t.setValues(f.data, at: i * per)
             }
             let y = withNoGrad { headResolution ? model(t) : model.predict(t) }
             let each = y.count / chunk.count
-            for i in 0..<chunk.count { out.append(Array(UnsafeBufferPointer(start: y.ptr + i * each, count: each))) }
+            for i in 0..<chunk.count { out.append(y.values(i * each ..< (i + 1) * each)) }
         }
         return out
     }

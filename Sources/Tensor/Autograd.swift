@@ -66,7 +66,7 @@ extension Tensor {
 
     func accumulateGrad(_ g: Tensor) {
         if let existing = grad {
-            sk_axpy(1, g.ptr, existing.ptr, existing.count)
+            backend.axpy(1, g.ptr, existing.ptr, existing.count)
         } else {
             grad = g.copy()   // the incoming gradient may be shared with another input
         }
@@ -97,7 +97,7 @@ extension Tensor {
     /// Elementwise sum without recording (used inside backward).
     func addingRaw(_ other: Tensor) -> Tensor {
         let out = Tensor.empty(shape)
-        sk_add(ptr, other.ptr, out.ptr, count)
+        backend.add(ptr, other.ptr, out.ptr, count)
         return out
     }
 }

@@ -2,15 +2,20 @@ import Foundation
 
 /// Float buffer owned by one or more tensors (reshape views share it).
 ///
-/// Buffers come from `BufferPool`, so a training loop that allocates the same sizes every step
-/// reuses memory instead of going back to malloc (and the page-fault cost of fresh pages).
+/// Buffers come from the backend that allocated them (the CPU backend's `BufferPool`, so a training
+/// loop that allocates the same sizes every step reuses memory instead of going back to malloc and
+/// the page-fault cost of fresh pages). The pointer is internal: code outside the Tensor target
+/// reads and writes values through `Tensor`'s value API, so a backend may keep them elsewhere.
 public final class Storage: @unchecked Sendable {
-    public let ptr: UnsafeMutablePointer<Float>
+    let ptr: UnsafeMutablePointer<Float>
     public let count: Int
+    /// Who allocated the buffer, and so who takes it back.
+    let owner: any Backend
 
     public init(count: Int) {
         self.count = count
-        self.ptr = BufferPool.shared.take(count)
+        self.owner = backend
+        self.ptr = owner.allocate(count)
     }
 
     public convenience init(count: Int, fill: Float) {
@@ -18,9 +23,9 @@ public final class Storage: @unchecked Sendable {
         ptr.update(repeating: fill, count: count)
     }
 
-    deinit { BufferPool.shared.give(ptr, count: count) }
+    deinit { owner.release(ptr, count: count) }
 
-    public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: ptr, count: count) }
+    var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: ptr, count: count) }
 }
 
 /// Size-keyed free lists of 64-byte-aligned buffers, bounded in total bytes.

@@ -40,7 +40,8 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
 
     public var count: Int { storage.count }
     public var rank: Int { shape.count }
-    public var ptr: UnsafeMutablePointer<Float> { storage.ptr }
+    /// Internal: outside this target values go through the value API (TensorValues.swift).
+    var ptr: UnsafeMutablePointer<Float> { storage.ptr }
 
     public func toArray() -> [Float] { Array(storage.buffer) }
     public func item() -> Float { precondition(count == 1, "item() needs one element, shape is \(shape)"); return ptr[0] }

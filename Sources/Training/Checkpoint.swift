@@ -21,7 +21,7 @@ public enum Checkpoints {
 
     public static func save(root: String, step: Int, model: [(String, Tensor)], optimizer: [String: Tensor],
                             state: Data, modelMetadata: [String: String], keep: Int) throws -> String {
-        for (name, t) in model where !(0..<t.count).allSatisfy({ t[flat: $0].isFinite }) {
+        for (name, t) in model where !t.allFinite {
             throw CheckpointError.notFinite(tensor: name, step: step)
         }
         let fm = FileManager.default

@@ -79,7 +79,7 @@ public final class DataParallel {
         guard size > 1 else { return t }
         let rows = t.shape[0] / size, per = t.count / t.shape[0]
         let out = Tensor.empty([rows] + t.shape.dropFirst())
-        for j in 0..<rows { (out.ptr + j * per).update(from: t.ptr + (rank + j * size) * per, count: per) }
+        for j in 0..<rows { out.copyValues(from: t, sourceOffset: (rank + j * size) * per, count: per, at: j * per) }
         return out
     }
 

@@ -12,7 +12,8 @@ public final class GradientBuckets {
         var params: [Tensor]
         var offsets: [Int]
         var count: Int
-        var buffer: UnsafeMutablePointer<Float>
+        /// The packed gradients (a flat tensor, so its memory comes from the backend like any other).
+        var buffer: Tensor
     }
 
     let buckets: [Bucket]
@@ -25,8 +26,7 @@ public final class GradientBuckets {
         var params: [Tensor] = [], offsets: [Int] = [], n = 0
         func close() {
             guard !params.isEmpty else { return }
-            let buf = UnsafeMutablePointer<Float>.allocate(capacity: n)
-            out.append(Bucket(params: params, offsets: offsets, count: n, buffer: buf))
+            out.append(Bucket(params: params, offsets: offsets, count: n, buffer: Tensor.empty([n])))
             params = []; offsets = []; n = 0
         }
         for p in parameters.reversed() {
@@ -38,8 +38,6 @@ public final class GradientBuckets {
         totalFloats = out.map(\.count).reduce(0, +)
     }
 
-    deinit { for b in buckets { b.buffer.deallocate() } }
-
     /// Averages every gradient across the ranks: pack a bucket, allreduce it, unpack scaled by 1/size.
     /// A parameter without a gradient contributes zeros and keeps no gradient (all ranks run the same graph).
     public func allreduceAverage(_ comm: Communicator, what: String) throws {
@@ -47,13 +45,17 @@ public final class GradientBuckets {
         let inv = 1 / Float(comm.size)
         for (bi, b) in buckets.enumerated() {
             for (p, off) in zip(b.params, b.offsets) {
-                if let g = p.grad { (b.buffer + off).update(from: g.ptr, count: g.count) } else { (b.buffer + off).update(repeating: 0, count: p.count) }
+                if let g = p.grad { b.buffer.copyValues(from: g, at: off) } else { b.buffer.fill(0, in: off..<off + p.count) }
             }
-            try comm.allreduceSum(b.buffer, count: b.count, "\(what), bucket \(bi + 1)/\(buckets.count) (\(b.count * 4 / 1_000_000) MB)")
+            let label = "\(what), bucket \(bi + 1)/\(buckets.count) (\(b.count * 4 / 1_000_000) MB)"
+            try b.buffer.withUnsafeMutableValues { values in
+                guard let base = values.baseAddress else { return }
+                try comm.allreduceSum(base, count: b.count, label)
+            }
             for (p, off) in zip(b.params, b.offsets) {
                 guard let g = p.grad else { continue }
-                let src = b.buffer + off, dst = g.ptr
-                for i in 0..<g.count { dst[i] = src[i] * inv }
+                g.copyValues(from: b.buffer, sourceOffset: off, count: g.count)
+                OptimizerKernels.scale(g, by: inv, offset: 0, count: g.count)
             }
         }
     }

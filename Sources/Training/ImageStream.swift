@@ -28,7 +28,7 @@ public final class ImageStream {
         let f = images[0]
         let t = Tensor.empty([n, f.channels, f.height, f.width])
         let per = f.channels * f.height * f.width
-        for (i, img) in images.enumerated() { img.data.withUnsafeBufferPointer { (t.ptr + i * per).update(from: $0.baseAddress!, count: per) } }
+        for (i, img) in images.enumerated() { t.setValues(img.data, at: i * per) }
         return (t, failures)
     }
 

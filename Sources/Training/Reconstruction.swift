@@ -21,11 +21,12 @@ public enum Reconstruction {
             }
             let k = p * p * 3
             let masked = patches.copy(), pasted = pred.copy()
+            let mask = output.masking.mask.toArray()
             for b in 0..<x.shape[0] {
                 for l in 0..<L {
-                    let removed = output.masking.mask[flat: b * L + l] > 0.5
+                    let removed = mask[b * L + l] > 0.5
                     let off = (b * L + l) * k
-                    if removed { (masked.ptr + off).update(repeating: 0, count: k) } else { (pasted.ptr + off).update(from: patches.ptr + off, count: k) }
+                    if removed { masked.fill(0, in: off..<off + k) } else { pasted.copyValues(from: patches, sourceOffset: off, count: k, at: off) }
                 }
             }
             let views = [x, Patches.unpatchify(masked, patch: p, gridHeight: gh, gridWidth: gw),
@@ -33,7 +34,7 @@ public enum Reconstruction {
             let plane = 3 * cfg.imageHeight * cfg.imageWidth
             return (0..<n).map { b in
                 views.map { v in FloatImage(width: cfg.imageWidth, height: cfg.imageHeight, channels: 3,
-                                            data: Array(UnsafeBufferPointer(start: v.ptr + b * plane, count: plane))) }
+                                            data: v.values(b * plane ..< (b + 1) * plane)) }
             }
         }
         let gap = 4, w = cfg.imageWidth, h = cfg.imageHeight

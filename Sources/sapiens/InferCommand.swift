@@ -126,7 +126,7 @@ struct InferRun: ParsableCommand {
                 if let extractor, !blocks.isEmpty {
                     for (b, map) in try extractor.features(image, blocks: blocks) {
                         let p = (out as NSString).appendingPathComponent("\(input.stem).features.block\(b).npy")
-                        let values = Array(UnsafeBufferPointer(start: map.ptr, count: map.shape.reduce(1, *)))
+                        let values = map.toArray()
                         try FileIO.writeAtomically(try NPY.encode(NPYArray(shape: map.shape, values: values)), to: p)
                         record.files["features_block\(b)"] = p
                     }

@@ -53,18 +53,18 @@ public struct RoPE2D: Sendable {
     public func tables(_ coords: [(Double, Double)]) -> (cos: Tensor, sin: Tensor) {
         let n = headDim / 4
         let freqs = (0..<n).map { 1 / Foundation.pow(theta, Double(4 * $0) / Double(headDim)) }
-        let cosT = Tensor.empty([coords.count, headDim]), sinT = Tensor.empty([coords.count, headDim])
+        var cosV = [Float](repeating: 0, count: coords.count * headDim), sinV = cosV
         for (p, (y, x)) in coords.enumerated() {
             for k in 0..<(2 * n) {
                 let angle = 2 * Double.pi * (k < n ? y * freqs[k] : x * freqs[k - n])
                 let c = Float(Foundation.cos(angle)), s = Float(Foundation.sin(angle))
                 for half in 0..<2 {
-                    cosT.ptr[p * headDim + half * 2 * n + k] = c
-                    sinT.ptr[p * headDim + half * 2 * n + k] = s
+                    cosV[p * headDim + half * 2 * n + k] = c
+                    sinV[p * headDim + half * 2 * n + k] = s
                 }
             }
         }
-        return (cosT, sinT)
+        return (Tensor(shape: [coords.count, headDim], data: cosV), Tensor(shape: [coords.count, headDim], data: sinV))
     }
 
     public func tables(gridHeight gh: Int, gridWidth gw: Int) -> (cos: Tensor, sin: Tensor) {

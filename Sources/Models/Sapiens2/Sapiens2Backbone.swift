@@ -41,10 +41,8 @@ public final class Sapiens2Embeddings: Module {
         let (b, d, gh, gw) = (y.shape[0], y.shape[1], y.shape[2], y.shape[3])
         var patches = y.reshaped([b, d, gh * gw]).permuted([0, 2, 1])
         if let masked, let maskToken, masked.count == b * gh * gw {
-            let keep = Tensor.empty([b, gh * gw, 1])
-            for i in 0..<masked.count { keep.ptr[i] = masked[i] ? 0 : 1 }
-            let flip = Tensor.empty([b, gh * gw, 1])
-            for i in 0..<masked.count { flip.ptr[i] = masked[i] ? 1 : 0 }
+            let keep = Tensor(shape: [b, gh * gw, 1], data: masked.map { $0 ? 0 : 1 })
+            let flip = Tensor(shape: [b, gh * gw, 1], data: masked.map { $0 ? 1 : 0 })
             patches = patches * keep + maskToken * flip
         }
         var parts = [clsToken.expanded(to: [b, 1, d])]

@@ -83,7 +83,7 @@ public enum Sapiens2Checkpoint {
                     guard e.shape == p.shape else { wrongShapes.append("\(stored) \(e.shape) (expected \(p.shape))"); continue }
                     guard !loaded.contains(name) else { throw Sapiens2Error.files(path: file, reason: "'\(stored)' is stored twice") }
                     let t = try st.tensor(stored)
-                    p.ptr.update(from: t.ptr, count: p.count)
+                    p.copyValues(from: t)
                     loaded.insert(name)
                 case .fusedGateUp(let gateName, let upName):
                     guard let g = params[gateName], let u = params[upName] else { unexpected.append(stored); continue }
@@ -93,8 +93,8 @@ public enum Sapiens2Checkpoint {
                     }
                     guard !loaded.contains(gateName) else { throw Sapiens2Error.files(path: file, reason: "'\(stored)' is stored twice") }
                     let t = try st.tensor(stored)
-                    g.ptr.update(from: t.ptr, count: g.count)
-                    u.ptr.update(from: t.ptr + g.count, count: u.count)
+                    g.copyValues(from: t, count: g.count)
+                    u.copyValues(from: t, sourceOffset: g.count, count: u.count)
                     loaded.insert(gateName)
                     loaded.insert(upName)
                 }

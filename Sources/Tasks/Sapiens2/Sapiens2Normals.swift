@@ -12,12 +12,14 @@ public struct Sapiens2Normals: Sendable {
         self.width = width
         self.height = height
         let (h, w) = (raw.shape[2], raw.shape[3]), plane = h * w
-        let unit = Tensor.empty([1, 3, h, w])
+        let v = raw.values(0 ..< 3 * plane)
+        var u = [Float](repeating: 0, count: 3 * plane)
         for i in 0..<plane {
-            let x = raw.ptr[i], y = raw.ptr[plane + i], z = raw.ptr[2 * plane + i]
+            let x = v[i], y = v[plane + i], z = v[2 * plane + i]
             let n = max((x * x + y * y + z * z).squareRoot(), 1e-8)
-            unit.ptr[i] = x / n; unit.ptr[plane + i] = y / n; unit.ptr[2 * plane + i] = z / n
+            u[i] = x / n; u[plane + i] = y / n; u[2 * plane + i] = z / n
         }
+        let unit = Tensor(shape: [1, 3, h, w], data: u)
         normals = Sapiens2Processor.planar(unit, toHeight: height, toWidth: width)
     }
 }

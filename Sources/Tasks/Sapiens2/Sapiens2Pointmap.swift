@@ -12,11 +12,10 @@ public struct Sapiens2Pointmap: Sendable {
     public init(raw: Tensor, scale: Tensor?, width: Int, height: Int) {
         self.width = width
         self.height = height
-        self.scale = scale.map { $0.ptr[0] }
+        self.scale = scale.map { $0.values(0..<1)[0] }
         var t = raw
         if let s = self.scale {
-            t = Tensor.empty(raw.shape)
-            for i in 0..<raw.count { t.ptr[i] = raw.ptr[i] / s }
+            t = Tensor(shape: raw.shape, data: raw.toArray().map { $0 / s })
         }
         points = Sapiens2Processor.planar(t, toHeight: height, toWidth: width)
     }

@@ -26,9 +26,10 @@ public struct Sapiens2Pose: Sendable {
     public init(heatmaps: Tensor, flipped: Tensor? = nil, window: (cx: Float, cy: Float, w: Float, h: Float), blurKernel: Int = 11) {
         let (k, h, w) = (heatmaps.shape[1], heatmaps.shape[2], heatmaps.shape[3])
         let plane = h * w
-        var maps = Array(UnsafeBufferPointer(start: heatmaps.ptr, count: k * plane))
+        var maps = heatmaps.values(0 ..< k * plane)
         if let flipped, flipped.count == maps.count {
-            for i in 0..<maps.count { maps[i] = (maps[i] + flipped.ptr[i]) / 2 }
+            let f = flipped.toArray()
+            for i in 0..<maps.count { maps[i] = (maps[i] + f[i]) / 2 }
         }
         let kernel = Sapiens2Pose.gaussian(blurKernel)
         keypoints = (0..<k).map { j in

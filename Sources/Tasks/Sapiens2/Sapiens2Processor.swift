@@ -22,13 +22,13 @@ public struct Sapiens2Processor: Sendable {
     public func pixels(_ image: Image) -> Tensor {
         let resized = Sapiens2Processor.resize8(image.channels == 3 ? image : image.toRGB(), width: width, height: height)
         let plane = width * height
-        let t = Tensor.empty([1, 3, height, width])
+        var t = [Float](repeating: 0, count: 3 * plane)
         for c in 0..<3 {
             // torchvision fuses the rescale into the normalisation: (x - 255·mean) / (255·std).
             let m = 255 * mean[c], s = 255 * std[c]
-            for i in 0..<plane { t.ptr[c * plane + i] = (Float(resized.pixels[3 * i + c]) - m) / s }
+            for i in 0..<plane { t[c * plane + i] = (Float(resized.pixels[3 * i + c]) - m) / s }
         }
-        return t
+        return Tensor(shape: [1, 3, height, width], data: t)
     }
 
     /// A person crop (1, 3, height, width), as the processor crops a box (x, y, w, h): the box padded by 1.25 and
@@ -41,8 +41,8 @@ public struct Sapiens2Processor: Sendable {
         let sx = Float(width - 1) / win.w, sy = Float(height - 1) / win.h
         let bicubic = min(sx, sy) >= 1
         let (iw, ih) = (rgb.width, rgb.height)
-        let t = Tensor.empty([1, 3, height, width])
         let plane = width * height
+        var vals = [Float](repeating: 0, count: 3 * plane)
         func px(_ x: Int, _ y: Int, _ c: Int) -> Float {
             x >= 0 && x < iw && y >= 0 && y < ih ? Float(rgb.pixels[(y * iw + x) * 3 + c]) : 0
         }
@@ -74,11 +74,11 @@ public struct Sapiens2Processor: Sendable {
                         v = (1 - ty) * ((1 - tx) * px(x0, y0, c) + tx * px(x0 + 1, y0, c))
                             + ty * ((1 - tx) * px(x0, y0 + 1, c) + tx * px(x0 + 1, y0 + 1, c))
                     }
-                    t.ptr[c * plane + oy * width + ox] = (v - 255 * mean[c]) / (255 * std[c])
+                    vals[c * plane + oy * width + ox] = (v - 255 * mean[c]) / (255 * std[c])
                 }
             }
         }
-        return t
+        return Tensor(shape: [1, 3, height, width], data: vals)
     }
 
     /// torchvision's antialiased bilinear resize of an 8-bit image, bit for bit: a separable pass per axis that
@@ -149,7 +149,7 @@ public struct Sapiens2Processor: Sendable {
     /// `F.interpolate` in the post-processing).
     static func planar(_ t: Tensor, toHeight oh: Int, toWidth ow: Int) -> [Float] {
         let (c, h, w) = (t.shape[1], t.shape[2], t.shape[3])
-        let v = Array(UnsafeBufferPointer(start: t.ptr, count: c * h * w))
+        let v = t.values(0 ..< c * h * w)
         return TorchBilinear.resize(planar: v, channels: c, height: h, width: w, toHeight: oh, toWidth: ow)
     }
 }

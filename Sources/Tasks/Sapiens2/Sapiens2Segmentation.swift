@@ -12,7 +12,7 @@ public struct Sapiens2Segmentation: Sendable {
         self.width = width
         self.height = height
         let (c, h, w) = (logits.shape[1], logits.shape[2], logits.shape[3])
-        let v = Array(UnsafeBufferPointer(start: logits.ptr, count: c * h * w))
+        let v = logits.values(0 ..< c * h * w)
         classes = TorchBilinear.argmax(planar: v, channels: c, height: h, width: w, toHeight: height, toWidth: width)
     }
 

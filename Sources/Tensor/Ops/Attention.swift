@@ -31,9 +31,9 @@ extension Tensor {
                 let q = base + r0 * 3 * D + h * hd, k = base + D + h * hd, v = base + 2 * D + h * hd
                 let s = scratch[w].ptr
                 let p = probs.map { $0.ptr + bh * L * L + r0 * L } ?? s
-                sgemm(transA: false, transB: true, m: rows, n: L, k: hd, a: q, lda: 3 * D, b: k, ldb: 3 * D, c: s, ldc: L)
-                sk_softmax_rows(s, p, rows, L, scale)
-                sgemm(transA: false, transB: false, m: rows, n: hd, k: L, a: p, lda: L, b: v, ldb: 3 * D,
+                backend.gemm(transA: false, transB: true, m: rows, n: L, k: hd, a: q, lda: 3 * D, b: k, ldb: 3 * D, c: s, ldc: L)
+                backend.softmaxRows(s, p, rows, L, scale)
+                backend.gemm(transA: false, transB: false, m: rows, n: hd, k: L, a: p, lda: L, b: v, ldb: 3 * D,
                       c: out.ptr + (b * L + r0) * D + h * hd, ldc: D)
             }
         }
@@ -49,15 +49,15 @@ extension Tensor {
                     let go = g.ptr + b * L * D + h * hd
                     let p = probs.ptr + job * L * L, ds = bwScratch[w].ptr
                     // dV = Pᵀ dO
-                    sgemm(transA: true, transB: false, m: L, n: hd, k: L, a: p, lda: L, b: go, ldb: D,
+                    backend.gemm(transA: true, transB: false, m: L, n: hd, k: L, a: p, lda: L, b: go, ldb: D,
                           c: gbase + 2 * D + h * hd, ldc: 3 * D)
                     // dP = dO Vᵀ, then dS = softmax'(dP) * scale
-                    sgemm(transA: false, transB: true, m: L, n: L, k: hd, a: go, lda: D, b: v, ldb: 3 * D, c: ds, ldc: L)
-                    sk_softmax_bwd_rows(p, ds, ds, L, L)
+                    backend.gemm(transA: false, transB: true, m: L, n: L, k: hd, a: go, lda: D, b: v, ldb: 3 * D, c: ds, ldc: L)
+                    backend.softmaxBwdRows(p, ds, ds, L, L)
                     // dQ = dS K * scale, dK = dSᵀ Q * scale
-                    sgemm(transA: false, transB: false, m: L, n: hd, k: L, alpha: scale, a: ds, lda: L, b: k, ldb: 3 * D,
+                    backend.gemm(transA: false, transB: false, m: L, n: hd, k: L, alpha: scale, a: ds, lda: L, b: k, ldb: 3 * D,
                           c: gbase + h * hd, ldc: 3 * D)
-                    sgemm(transA: true, transB: false, m: L, n: hd, k: L, alpha: scale, a: ds, lda: L, b: q, ldb: 3 * D,
+                    backend.gemm(transA: true, transB: false, m: L, n: hd, k: L, alpha: scale, a: ds, lda: L, b: q, ldb: 3 * D,
                           c: gbase + D + h * hd, ldc: 3 * D)
                 }
             }

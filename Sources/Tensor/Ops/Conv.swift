@@ -16,10 +16,10 @@ extension Tensor {
         let col = direct ? nil : Tensor.empty([ckk, hw])
         for n in 0..<N {
             let xn = x.ptr + n * C * H * W
-            if let col { sk_im2col(xn, C, H, W, kh, kw, stride, stride, padding, padding, Ho, Wo, col.ptr) }
+            if let col { backend.im2col(xn, C, H, W, kh, kw, stride, stride, padding, padding, Ho, Wo, col.ptr) }
             let yn = out.ptr + n * O * hw
-            if let b { for o in 0..<O { sk_fill(yn + o * hw, b.ptr[o], hw) } }
-            sgemm(transA: false, transB: false, m: O, n: hw, k: ckk, a: w.ptr, lda: ckk, b: col?.ptr ?? xn, ldb: hw,
+            if let b { for o in 0..<O { backend.fill(yn + o * hw, b.ptr[o], hw) } }
+            backend.gemm(transA: false, transB: false, m: O, n: hw, k: ckk, a: w.ptr, lda: ckk, b: col?.ptr ?? xn, ldb: hw,
                   beta: b == nil ? 0 : 1, c: yn, ldc: hw)
         }
         let inputs = b.map { [x, w, $0] } ?? [x, w]
@@ -31,14 +31,14 @@ extension Tensor {
             for n in 0..<N {
                 let xn = x.ptr + n * C * H * W, gn = g.ptr + n * O * hw
                 if let gw {
-                    if let col { sk_im2col(xn, C, H, W, kh, kw, stride, stride, padding, padding, Ho, Wo, col.ptr) }
-                    sgemm(transA: false, transB: true, m: O, n: ckk, k: hw, a: gn, lda: hw, b: col?.ptr ?? xn, ldb: hw,
+                    if let col { backend.im2col(xn, C, H, W, kh, kw, stride, stride, padding, padding, Ho, Wo, col.ptr) }
+                    backend.gemm(transA: false, transB: true, m: O, n: ckk, k: hw, a: gn, lda: hw, b: col?.ptr ?? xn, ldb: hw,
                           beta: 1, c: gw.ptr, ldc: ckk)
                 }
                 if let gx {
                     let target = dcol?.ptr ?? (gx.ptr + n * C * H * W)
-                    sgemm(transA: true, transB: false, m: ckk, n: hw, k: O, a: w.ptr, lda: ckk, b: gn, ldb: hw, c: target, ldc: hw)
-                    if let dcol { sk_col2im(dcol.ptr, C, H, W, kh, kw, stride, stride, padding, padding, Ho, Wo, gx.ptr + n * C * H * W) }
+                    backend.gemm(transA: true, transB: false, m: ckk, n: hw, k: O, a: w.ptr, lda: ckk, b: gn, ldb: hw, c: target, ldc: hw)
+                    if let dcol { backend.col2im(dcol.ptr, C, H, W, kh, kw, stride, stride, padding, padding, Ho, Wo, gx.ptr + n * C * H * W) }
                 }
             }
             var res: [Tensor?] = [gx, gw]
@@ -55,8 +55,8 @@ extension Tensor {
         let sums = Tensor.empty([channels])
         let N = g.count / (channels * plane)
         for n in 0..<N {
-            sk_sum_cols(g.ptr + n * channels * plane, sums.ptr, channels, plane)
-            sk_axpy(1, sums.ptr, gb.ptr, channels)
+            backend.sumCols(g.ptr + n * channels * plane, sums.ptr, channels, plane)
+            backend.axpy(1, sums.ptr, gb.ptr, channels)
         }
         return gb
     }
@@ -81,11 +81,11 @@ extension Tensor {
         let out = Tensor.zeros([N, Cout, Ho, Wo])
         let col = Tensor.empty([ckk, hw])
         for n in 0..<N {
-            sgemm(transA: true, transB: false, m: ckk, n: hw, k: Cin, a: w.ptr, lda: ckk, b: x.ptr + n * Cin * hw, ldb: hw,
+            backend.gemm(transA: true, transB: false, m: ckk, n: hw, k: Cin, a: w.ptr, lda: ckk, b: x.ptr + n * Cin * hw, ldb: hw,
                   c: col.ptr, ldc: hw)
             let yn = out.ptr + n * Cout * ohw
-            sk_col2im(col.ptr, Cout, Ho, Wo, kh, kw, stride, stride, padding, padding, H, W, yn)
-            if let b { for o in 0..<Cout { sk_affine(yn + o * ohw, 1, b.ptr[o], yn + o * ohw, ohw) } }
+            backend.col2im(col.ptr, Cout, Ho, Wo, kh, kw, stride, stride, padding, padding, H, W, yn)
+            if let b { for o in 0..<Cout { backend.affine(yn + o * ohw, 1, b.ptr[o], yn + o * ohw, ohw) } }
         }
         let inputs = b.map { [x, w, $0] } ?? [x, w]
         return Tensor.record(out, inputs) { g in
@@ -93,13 +93,13 @@ extension Tensor {
             let gw = w.requiresGrad ? Tensor.zeros(w.shape) : nil
             let dcol = Tensor.empty([ckk, hw])
             for n in 0..<N {
-                sk_im2col(g.ptr + n * Cout * ohw, Cout, Ho, Wo, kh, kw, stride, stride, padding, padding, H, W, dcol.ptr)
+                backend.im2col(g.ptr + n * Cout * ohw, Cout, Ho, Wo, kh, kw, stride, stride, padding, padding, H, W, dcol.ptr)
                 if let gx {
-                    sgemm(transA: false, transB: false, m: Cin, n: hw, k: ckk, a: w.ptr, lda: ckk, b: dcol.ptr, ldb: hw,
+                    backend.gemm(transA: false, transB: false, m: Cin, n: hw, k: ckk, a: w.ptr, lda: ckk, b: dcol.ptr, ldb: hw,
                           c: gx.ptr + n * Cin * hw, ldc: hw)
                 }
                 if let gw {
-                    sgemm(transA: false, transB: true, m: Cin, n: ckk, k: hw, a: x.ptr + n * Cin * hw, lda: hw, b: dcol.ptr, ldb: hw,
+                    backend.gemm(transA: false, transB: true, m: Cin, n: ckk, k: hw, a: x.ptr + n * Cin * hw, lda: hw, b: dcol.ptr, ldb: hw,
                           beta: 1, c: gw.ptr, ldc: ckk)
                 }
             }

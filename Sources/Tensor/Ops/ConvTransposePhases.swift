@@ -81,7 +81,7 @@ struct DeconvPhases {
         let (H, W, plane, pp, base) = (H, W, H * W, paddedPlane, y.padLow * x.padded + x.padLow)
         let xp = x.padded
         parallelRanges(channels, minChunk: max(1, (1 << 15) / max(plane, 1))) { r in
-            for c in r { sk_copy2d(src + c * plane, W, dst + c * pp + base, xp, H, W) }
+            for c in r { backend.copy2d(src + c * plane, W, dst + c * pp + base, xp, H, W) }
         }
     }
 
@@ -90,7 +90,7 @@ struct DeconvPhases {
         let (H, W, plane, pp, base) = (H, W, H * W, paddedPlane, y.padLow * x.padded + x.padLow)
         let xp = x.padded
         parallelRanges(channels, minChunk: max(1, (1 << 15) / max(plane, 1))) { r in
-            for c in r { sk_copy2d(src + c * pp + base, xp, dst + c * plane, W, H, W) }
+            for c in r { backend.copy2d(src + c * pp + base, xp, dst + c * plane, W, H, W) }
         }
     }
 
@@ -124,7 +124,7 @@ struct DeconvPhases {
         let (rows, cols) = (y.outPerPhase, x.outPerPhase)
         parallelRanges(channels, minChunk: max(1, (1 << 15) / max(pp, 1))) { r in
             for o in r {
-                sk_scatter_strided(phase + o * pp, xp, out + o * ohw + ry * Wo + rx, s * Wo, s, rows, cols, bias?[o] ?? 0)
+                backend.scatterStrided(phase + o * pp, xp, out + o * ohw + ry * Wo + rx, s * Wo, s, rows, cols, bias?[o] ?? 0)
             }
         }
     }
@@ -135,7 +135,7 @@ struct DeconvPhases {
         let (rows, cols) = (y.outPerPhase, x.outPerPhase)
         parallelRanges(channels, minChunk: max(1, (1 << 15) / max(pp, 1))) { r in
             for o in r {
-                sk_gather_strided(g + o * ohw + ry * Wo + rx, s * Wo, s, phase + o * pp, xp, rows, cols, xp)
+                backend.gatherStrided(g + o * ohw + ry * Wo + rx, s * Wo, s, phase + o * pp, xp, rows, cols, xp)
             }
         }
     }
@@ -160,7 +160,7 @@ extension Tensor {
                 plan.pad(x.ptr + n * Cin * hw, channels: Cin, into: xpad.ptr)
                 for phase in phases {
                     for (i, t) in phase.taps.enumerated() {
-                        sgemm(transA: false, transB: false, m: Cout, n: cols, k: Cin, a: wt.ptr + t.tap * Cout * Cin, lda: Cin,
+                        backend.gemm(transA: false, transB: false, m: Cout, n: cols, k: Cin, a: wt.ptr + t.tap * Cout * Cin, lda: Cin,
                               b: xpad.ptr + t.offset, ldb: pp, beta: i == 0 ? 0 : 1, c: buf.ptr, ldc: php)
                     }
                     plan.scatter(buf.ptr, channels: Cout, ry: phase.ry, rx: phase.rx, bias: b.map { UnsafePointer($0.ptr) },
@@ -185,11 +185,11 @@ extension Tensor {
                     plan.gather(g.ptr + n * Cout * ohw, channels: Cout, ry: phase.ry, rx: phase.rx, into: gph.ptr)
                     for t in phase.taps {
                         if let gxpad, let wt {
-                            sgemm(transA: true, transB: false, m: Cin, n: cols, k: Cout, a: wt.ptr + t.tap * Cout * Cin, lda: Cin,
+                            backend.gemm(transA: true, transB: false, m: Cin, n: cols, k: Cout, a: wt.ptr + t.tap * Cout * Cin, lda: Cin,
                                   b: gph.ptr, ldb: php, beta: 1, c: gxpad.ptr + t.offset, ldc: pp)
                         }
                         if let xpad, let gwt {
-                            sgemm(transA: false, transB: true, m: Cin, n: Cout, k: cols, a: xpad.ptr + t.offset, lda: pp,
+                            backend.gemm(transA: false, transB: true, m: Cin, n: Cout, k: cols, a: xpad.ptr + t.offset, lda: pp,
                                   b: gph.ptr, ldb: php, beta: 1, c: gwt.ptr + t.tap * Cin * Cout, ldc: Cout)
                         }
                     }

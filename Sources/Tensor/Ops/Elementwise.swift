@@ -51,10 +51,10 @@ private func applyBinary(_ kind: BinaryKind, _ a: Tensor, _ b: Tensor) -> Tensor
         parallelRanges(a.count) { r in
             let n = r.count, o = r.lowerBound
             switch kind {
-            case .add: sk_add(a.ptr + o, b.ptr + o, out.ptr + o, n)
-            case .sub: sk_sub(a.ptr + o, b.ptr + o, out.ptr + o, n)
-            case .mul: sk_mul(a.ptr + o, b.ptr + o, out.ptr + o, n)
-            case .div: sk_div(a.ptr + o, b.ptr + o, out.ptr + o, n)
+            case .add: backend.add(a.ptr + o, b.ptr + o, out.ptr + o, n)
+            case .sub: backend.sub(a.ptr + o, b.ptr + o, out.ptr + o, n)
+            case .mul: backend.mul(a.ptr + o, b.ptr + o, out.ptr + o, n)
+            case .div: backend.div(a.ptr + o, b.ptr + o, out.ptr + o, n)
             }
         }
         return out
@@ -64,10 +64,10 @@ private func applyBinary(_ kind: BinaryKind, _ a: Tensor, _ b: Tensor) -> Tensor
         let out = Tensor.empty(outShape)
         let s = b.ptr[0]
         switch kind {
-        case .add: sk_affine(a.ptr, 1, s, out.ptr, a.count)
-        case .sub: sk_affine(a.ptr, 1, -s, out.ptr, a.count)
-        case .mul: sk_affine(a.ptr, s, 0, out.ptr, a.count)
-        case .div: sk_affine(a.ptr, 1 / s, 0, out.ptr, a.count)
+        case .add: backend.affine(a.ptr, 1, s, out.ptr, a.count)
+        case .sub: backend.affine(a.ptr, 1, -s, out.ptr, a.count)
+        case .mul: backend.affine(a.ptr, s, 0, out.ptr, a.count)
+        case .div: backend.affine(a.ptr, 1 / s, 0, out.ptr, a.count)
         }
         return out
     }
@@ -78,10 +78,10 @@ private func applyBinary(_ kind: BinaryKind, _ a: Tensor, _ b: Tensor) -> Tensor
         parallelRanges(m, minChunk: max(1, (1 << 15) / n)) { r in
             let o = r.lowerBound * n, rows = r.count
             switch kind {
-            case .add: sk_add_rowvec(a.ptr + o, b.ptr, out.ptr + o, rows, n)
-            case .mul: sk_mul_rowvec(a.ptr + o, b.ptr, out.ptr + o, rows, n)
-            case .sub: for i in 0..<rows { sk_sub(a.ptr + o + i * n, b.ptr, out.ptr + o + i * n, n) }
-            case .div: for i in 0..<rows { sk_div(a.ptr + o + i * n, b.ptr, out.ptr + o + i * n, n) }
+            case .add: backend.addRowvec(a.ptr + o, b.ptr, out.ptr + o, rows, n)
+            case .mul: backend.mulRowvec(a.ptr + o, b.ptr, out.ptr + o, rows, n)
+            case .sub: for i in 0..<rows { backend.sub(a.ptr + o + i * n, b.ptr, out.ptr + o + i * n, n) }
+            case .div: for i in 0..<rows { backend.div(a.ptr + o + i * n, b.ptr, out.ptr + o + i * n, n) }
             }
         }
         return out
@@ -94,10 +94,10 @@ private func applyBinary(_ kind: BinaryKind, _ a: Tensor, _ b: Tensor) -> Tensor
             for i in r {
                 let s = b.ptr[i], src = a.ptr + i * inner, dst = out.ptr + i * inner
                 switch kind {
-                case .add: sk_affine(src, 1, s, dst, inner)
-                case .sub: sk_affine(src, 1, -s, dst, inner)
-                case .mul: sk_affine(src, s, 0, dst, inner)
-                case .div: sk_affine(src, 1 / s, 0, dst, inner)
+                case .add: backend.affine(src, 1, s, dst, inner)
+                case .sub: backend.affine(src, 1, -s, dst, inner)
+                case .mul: backend.affine(src, s, 0, dst, inner)
+                case .div: backend.affine(src, 1 / s, 0, dst, inner)
                 }
             }
         }
@@ -140,12 +140,12 @@ extension Tensor {
     public func sumTo(_ target: [Int]) -> Tensor {
         if shape == target { return self }
         if target.reduce(1, *) == 1 {
-            return Tensor(shape: target, fill: Float(sk_sum(ptr, count)))
+            return Tensor(shape: target, fill: Float(backend.sum(ptr, count)))
         }
         if isTrailingBlock(target, of: shape) {
             let out = Tensor.empty(target)
             let n = out.count
-            sk_sum_rows(ptr, out.ptr, count / n, n, 0)
+            backend.sumRows(ptr, out.ptr, count / n, n, 0)
             return out
         }
         // General: reduce each broadcast axis in turn.
@@ -190,10 +190,10 @@ extension Tensor {
     /// a * s + t, with scalars s and t.
     public func affine(scale s: Float, shift t: Float = 0) -> Tensor {
         let out = Tensor.empty(shape)
-        sk_affine(ptr, s, t, out.ptr, count)
+        backend.affine(ptr, s, t, out.ptr, count)
         return Tensor.record(out, [self]) { g in
             let gx = Tensor.empty(g.shape)
-            sk_affine(g.ptr, s, 0, gx.ptr, g.count)
+            backend.affine(g.ptr, s, 0, gx.ptr, g.count)
             return [gx]
         }
     }

@@ -57,14 +57,14 @@ enum FlashAttention {
                 var c0 = 0
                 while c0 < L {
                     let cols = min(flashKeyBlock, L - c0)
-                    sgemm(transA: false, transB: true, m: rows, n: cols, k: hd, a: qp, lda: q.rowStride,
+                    backend.gemm(transA: false, transB: true, m: rows, n: cols, k: hd, a: qp, lda: q.rowStride,
                           b: k.at(b, kvh, c0, hd), ldb: k.rowStride, c: sc, ldc: flashKeyBlock)
-                    sk_flash_fwd_step(sc, rows, cols, flashKeyBlock, scale, m, l, op, out.rowStride, hd)
-                    sgemm(transA: false, transB: false, m: rows, n: hd, k: cols, a: sc, lda: flashKeyBlock,
+                    backend.flashFwdStep(sc, rows, cols, flashKeyBlock, scale, m, l, op, out.rowStride, hd)
+                    backend.gemm(transA: false, transB: false, m: rows, n: hd, k: cols, a: sc, lda: flashKeyBlock,
                           b: v.at(b, kvh, c0, hd), ldb: v.rowStride, beta: 1, c: op, ldc: out.rowStride)
                     c0 += cols
                 }
-                sk_flash_fwd_finish(op, rows, out.rowStride, hd, m, l, lse.map { $0 + bh * L + r0 })
+                backend.flashFwdFinish(op, rows, out.rowStride, hd, m, l, lse.map { $0 + bh * L + r0 })
             }
         }
     }
@@ -80,7 +80,7 @@ enum FlashAttention {
         let delta = Tensor.empty([s.batch, s.heads, L])
         parallelFor(s.batch * s.heads) { bh in
             let b = bh / s.heads, h = bh % s.heads
-            sk_rowdot_strided(go.at(b, h, 0, hd), go.rowStride, out.at(b, h, 0, hd), out.rowStride, L, hd, delta.ptr + bh * L)
+            backend.rowdotStrided(go.at(b, h, 0, hd), go.rowStride, out.at(b, h, 0, hd), out.rowStride, L, hd, delta.ptr + bh * L)
         }
         // One job per (batch, key/value head): it alone writes that head's dK and dV and its group's dQ.
         let jobs = s.batch * s.kvHeads
@@ -102,20 +102,20 @@ enum FlashAttention {
                             let rows = min(Br, L - r0)
                             let qi = q.at(b, h, r0, hd), goi = go.at(b, h, r0, hd), gqi = gq.at(b, h, r0, hd)
                             // P = exp(scale Q Kᵀ - lse)
-                            sgemm(transA: false, transB: true, m: rows, n: cols, k: hd, a: qi, lda: q.rowStride,
+                            backend.gemm(transA: false, transB: true, m: rows, n: cols, k: hd, a: qi, lda: q.rowStride,
                                   b: kj, ldb: k.rowStride, c: p, ldc: Bc)
-                            sk_flash_bwd_probs(p, rows, cols, Bc, scale, lse + bh * L + r0)
+                            backend.flashBwdProbs(p, rows, cols, Bc, scale, lse + bh * L + r0)
                             // dV += Pᵀ dO
-                            sgemm(transA: true, transB: false, m: cols, n: hd, k: rows, a: p, lda: Bc,
+                            backend.gemm(transA: true, transB: false, m: cols, n: hd, k: rows, a: p, lda: Bc,
                                   b: goi, ldb: go.rowStride, beta: 1, c: gvj, ldc: gv.rowStride)
                             // dP = dO Vᵀ, then dS = P ∘ (dP - delta)
-                            sgemm(transA: false, transB: true, m: rows, n: cols, k: hd, a: goi, lda: go.rowStride,
+                            backend.gemm(transA: false, transB: true, m: rows, n: cols, k: hd, a: goi, lda: go.rowStride,
                                   b: vj, ldb: v.rowStride, c: dp, ldc: Bc)
-                            sk_flash_bwd_ds(p, dp, rows, cols, Bc, delta.ptr + bh * L + r0)
+                            backend.flashBwdDs(p, dp, rows, cols, Bc, delta.ptr + bh * L + r0)
                             // dQ += scale dS K, dK += scale dSᵀ Q
-                            sgemm(transA: false, transB: false, m: rows, n: hd, k: cols, alpha: scale, a: dp, lda: Bc,
+                            backend.gemm(transA: false, transB: false, m: rows, n: hd, k: cols, alpha: scale, a: dp, lda: Bc,
                                   b: kj, ldb: k.rowStride, beta: 1, c: gqi, ldc: gq.rowStride)
-                            sgemm(transA: true, transB: false, m: cols, n: hd, k: rows, alpha: scale, a: dp, lda: Bc,
+                            backend.gemm(transA: true, transB: false, m: cols, n: hd, k: rows, alpha: scale, a: dp, lda: Bc,
                                   b: qi, ldb: q.rowStride, beta: 1, c: gkj, ldc: gk.rowStride)
                             r0 += rows
                         }

@@ -43,7 +43,7 @@ extension Tensor {
             for j in 0..<k {
                 let dst = index.data[o * k + j]
                 precondition(dst >= 0 && dst < n, "scatter index \(dst) out of 0..<\(n)")
-                sk_axpy(1, ptr + (o * k + j) * inner, out.ptr + (o * n + dst) * inner, inner)
+                backend.axpy(1, ptr + (o * k + j) * inner, out.ptr + (o * n + dst) * inner, inner)
             }
         }
         return out

@@ -41,7 +41,7 @@ extension Tensor {
                     for c in 0..<C {
                         let row = x + c * S, out = p + c * S
                         for s in 0..<S { out[s] = row[s] - mx[s] }
-                        sk_exp(out, out, S)
+                        backend.exp(out, out, S)
                         for s in 0..<S { z[s] += out[s] }
                     }
                     let inv = z.map { 1 / $0 }

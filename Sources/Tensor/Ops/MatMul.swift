@@ -62,13 +62,13 @@ extension Tensor {
                             c: UnsafeMutablePointer<Float>, ldc: Int, strideC: Int, beta: Float) {
         if strideC != 0 && batch >= 2 && GEMMThreading.engineSplits && (batch >= EngineThreads.count || m * n * k < gemmSplitThreshold) {
             parallelJobs(batch) { i, _ in
-                sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a + i * strideA, lda: lda,
+                backend.gemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a + i * strideA, lda: lda,
                       b: b + i * strideB, ldb: ldb, beta: beta, c: c + i * strideC, ldc: ldc)
             }
             return
         }
         for i in 0..<batch {
-            sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a + i * strideA, lda: lda,
+            backend.gemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a + i * strideA, lda: lda,
                   b: b + i * strideB, ldb: ldb, beta: strideC == 0 && i > 0 ? 1 : beta, c: c + i * strideC, ldc: ldc)
         }
     }
@@ -80,7 +80,7 @@ extension Tensor {
         precondition(x.shape.last == inF, "linear: input \(x.shape) does not end in \(inF) (weight \(w.shape))")
         let rows = x.count / inF
         let out = Tensor.empty(Array(x.shape.dropLast()) + [outF])
-        sgemm(transA: false, transB: true, m: rows, n: outF, k: inF, a: x.ptr, lda: inF, b: w.ptr, ldb: inF,
+        backend.gemm(transA: false, transB: true, m: rows, n: outF, k: inF, a: x.ptr, lda: inF, b: w.ptr, ldb: inF,
               c: out.ptr, ldc: outF, rowBias: b.map { UnsafePointer($0.ptr) })
         let inputs = b.map { [x, w, $0] } ?? [x, w]
         return Tensor.record(out, inputs) { g in
@@ -91,15 +91,15 @@ extension Tensor {
             // (the bias sum rides with dW), instead of splitting each thinly in turn.
             func part(_ job: Int) {
                 if job == 0, let gx {
-                    sgemm(transA: false, transB: false, m: rows, n: inF, k: outF, a: g.ptr, lda: outF, b: w.ptr, ldb: inF,
+                    backend.gemm(transA: false, transB: false, m: rows, n: inF, k: outF, a: g.ptr, lda: outF, b: w.ptr, ldb: inF,
                           c: gx.ptr, ldc: inF)
                 }
                 if job == 1 {
                     if let gw {
-                        sgemm(transA: true, transB: false, m: outF, n: inF, k: rows, a: g.ptr, lda: outF, b: x.ptr, ldb: inF,
+                        backend.gemm(transA: true, transB: false, m: outF, n: inF, k: rows, a: g.ptr, lda: outF, b: x.ptr, ldb: inF,
                               c: gw.ptr, ldc: inF)
                     }
-                    if let gb { sk_sum_rows(g.ptr, gb.ptr, rows, outF, 0) }
+                    if let gb { backend.sumRows(g.ptr, gb.ptr, rows, outF, 0) }
                 }
             }
             if gx != nil && gw != nil { parallelFor(2, part) } else { part(0); part(1) }

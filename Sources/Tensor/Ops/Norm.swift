@@ -10,7 +10,7 @@ extension Tensor {
         let x = self
         parallelRanges(m, minChunk: max(1, 4096 / max(n, 1))) { r in
             let o = r.lowerBound
-            sk_layernorm_fwd(x.ptr + o * n, weight?.ptr, bias?.ptr, out.ptr + o * n, mean.ptr + o, rstd.ptr + o, r.count, n, eps)
+            backend.layernormFwd(x.ptr + o * n, weight?.ptr, bias?.ptr, out.ptr + o * n, mean.ptr + o, rstd.ptr + o, r.count, n, eps)
         }
         var inputs = [x]
         if let weight { inputs.append(weight) }
@@ -26,12 +26,12 @@ extension Tensor {
             parallelFor(workers) { w in
                 let lo = w * step, hi = min(m, lo + step)
                 guard lo < hi else { return }
-                sk_layernorm_bwd(x.ptr + lo * n, weight?.ptr, mean.ptr + lo, rstd.ptr + lo, g.ptr + lo * n,
+                backend.layernormBwd(x.ptr + lo * n, weight?.ptr, mean.ptr + lo, rstd.ptr + lo, g.ptr + lo * n,
                                  gx.ptr + lo * n, partW[w]?.ptr, partB[w]?.ptr, hi - lo, n)
             }
             for w in 0..<workers {
-                if let gw, let p = partW[w] { sk_axpy(1, p.ptr, gw.ptr, n) }
-                if let gb, let p = partB[w] { sk_axpy(1, p.ptr, gb.ptr, n) }
+                if let gw, let p = partW[w] { backend.axpy(1, p.ptr, gw.ptr, n) }
+                if let gb, let p = partB[w] { backend.axpy(1, p.ptr, gb.ptr, n) }
             }
             var res: [Tensor?] = [gx]
             if weight != nil { res.append(gw) }
@@ -52,14 +52,14 @@ extension Tensor {
         let n = shape.last ?? 1, m = count / max(n, 1)
         let out = Tensor.empty(shape)
         parallelRanges(m, minChunk: max(1, 8192 / max(n, 1))) { r in
-            sk_softmax_rows(self.ptr + r.lowerBound * n, out.ptr + r.lowerBound * n, r.count, n, scale)
+            backend.softmaxRows(self.ptr + r.lowerBound * n, out.ptr + r.lowerBound * n, r.count, n, scale)
         }
         return Tensor.record(out, [self]) { g in
             let gx = Tensor.empty(g.shape)
             parallelRanges(m, minChunk: max(1, 8192 / max(n, 1))) { r in
-                sk_softmax_bwd_rows(out.ptr + r.lowerBound * n, g.ptr + r.lowerBound * n, gx.ptr + r.lowerBound * n, r.count, n)
+                backend.softmaxBwdRows(out.ptr + r.lowerBound * n, g.ptr + r.lowerBound * n, gx.ptr + r.lowerBound * n, r.count, n)
             }
-            if scale != 1 { sk_affine(gx.ptr, scale, 0, gx.ptr, gx.count) }
+            if scale != 1 { backend.affine(gx.ptr, scale, 0, gx.ptr, gx.count) }
             return [gx]
         }
     }
@@ -68,7 +68,7 @@ extension Tensor {
     public func logSoftmax() -> Tensor {
         let n = shape.last ?? 1, m = count / max(n, 1)
         let p = Tensor.empty(shape)
-        sk_softmax_rows(ptr, p.ptr, m, n, 1)
+        backend.softmaxRows(ptr, p.ptr, m, n, 1)
         let out = Tensor.empty(shape)
         for i in 0..<m {
             var mx = -Float.infinity

@@ -9,16 +9,16 @@ extension Tensor {
         outShape[axis] = 1
         let out = Tensor.empty(outShape)
         if inner == 1 {
-            sk_sum_cols(ptr, out.ptr, outer, n)
+            backend.sumCols(ptr, out.ptr, outer, n)
         } else {
-            for o in 0..<outer { sk_sum_rows(ptr + o * n * inner, out.ptr + o * inner, n, inner, 0) }
+            for o in 0..<outer { backend.sumRows(ptr + o * n * inner, out.ptr + o * inner, n, inner, 0) }
         }
         return out
     }
 
     /// Sum of all elements, as a scalar tensor.
     public func sum() -> Tensor {
-        let out = Tensor.scalar(Float(sk_sum(ptr, count)))
+        let out = Tensor.scalar(Float(backend.sum(ptr, count)))
         let inShape = shape
         return Tensor.record(out, [self]) { g in [Tensor(shape: inShape, fill: g.ptr[0])] }
     }

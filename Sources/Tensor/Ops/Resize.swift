@@ -46,21 +46,21 @@ extension Tensor {
         let rx = Tensor(shape: [wo, w], data: interpolationMatrix(input: w, output: wo, mode: mode))
         let tmp = Tensor.empty([planes * h, wo])
         // tmp = X Rxᵀ  (all planes at once), then Y_p = Ry tmp_p
-        sgemm(transA: false, transB: true, m: planes * h, n: wo, k: w, a: ptr, lda: w, b: rx.ptr, ldb: w, c: tmp.ptr, ldc: wo)
+        backend.gemm(transA: false, transB: true, m: planes * h, n: wo, k: w, a: ptr, lda: w, b: rx.ptr, ldb: w, c: tmp.ptr, ldc: wo)
         let out = Tensor.empty(Array(shape.dropLast(2)) + [ho, wo])
         for p in 0..<planes {
-            sgemm(transA: false, transB: false, m: ho, n: wo, k: h, a: ry.ptr, lda: h, b: tmp.ptr + p * h * wo, ldb: wo,
+            backend.gemm(transA: false, transB: false, m: ho, n: wo, k: h, a: ry.ptr, lda: h, b: tmp.ptr + p * h * wo, ldb: wo,
                   c: out.ptr + p * ho * wo, ldc: wo)
         }
         let inShape = shape
         return Tensor.record(out, [self]) { g in
             let t2 = Tensor.empty([planes * h, wo])
             for p in 0..<planes {
-                sgemm(transA: true, transB: false, m: h, n: wo, k: ho, a: ry.ptr, lda: h, b: g.ptr + p * ho * wo, ldb: wo,
+                backend.gemm(transA: true, transB: false, m: h, n: wo, k: ho, a: ry.ptr, lda: h, b: g.ptr + p * ho * wo, ldb: wo,
                       c: t2.ptr + p * h * wo, ldc: wo)
             }
             let gx = Tensor.empty(inShape)
-            sgemm(transA: false, transB: false, m: planes * h, n: w, k: wo, a: t2.ptr, lda: wo, b: rx.ptr, ldb: w, c: gx.ptr, ldc: w)
+            backend.gemm(transA: false, transB: false, m: planes * h, n: w, k: wo, a: t2.ptr, lda: wo, b: rx.ptr, ldb: w, c: gx.ptr, ldc: w)
             return [gx]
         }
     }

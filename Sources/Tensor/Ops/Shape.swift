@@ -66,7 +66,7 @@ extension Tensor {
                 (dst + base).update(from: src + off, count: inner)
             } else if transposeCore {
                 // out[a, b] = in[off + a + b * stride]: input rows b of length A become columns.
-                sk_transpose2d(src + off, st[r - 1], dst + base, oShape[r - 1], oShape[r - 1], oShape[r - 2])
+                backend.transpose2d(src + off, st[r - 1], dst + base, oShape[r - 1], oShape[r - 1], oShape[r - 2])
             } else {
                 var s = off
                 let innerStride = st[r - 1]
@@ -116,7 +116,7 @@ extension Tensor {
             precondition(t.rank == outShape.count && (0..<t.rank).allSatisfy { $0 == axis || t.shape[$0] == outShape[$0] },
                          "concat shapes \(ts.map(\.shape)) disagree off axis \(axis)")
             let w = t.shape[axis] * inner
-            sk_copy2d(t.ptr, w, out.ptr + offset, rowOut, outer, w)
+            backend.copy2d(t.ptr, w, out.ptr + offset, rowOut, outer, w)
             offset += w
         }
         let sizes = ts.map { $0.shape[axis] }
@@ -138,7 +138,7 @@ extension Tensor {
         return Tensor.record(out, [self]) { g in
             let gx = Tensor.zeros(inShape)
             let outer = inShape[..<axis].reduce(1, *), inner = inShape[(axis + 1)...].reduce(1, *)
-            sk_copy2d(g.ptr, length * inner, gx.ptr + start * inner, inShape[axis] * inner, outer, length * inner)
+            backend.copy2d(g.ptr, length * inner, gx.ptr + start * inner, inShape[axis] * inner, outer, length * inner)
             return [gx]
         }
     }
@@ -148,7 +148,7 @@ extension Tensor {
         outShape[axis] = length
         let outer = shape[..<axis].reduce(1, *), inner = shape[(axis + 1)...].reduce(1, *)
         let out = Tensor.empty(outShape)
-        sk_copy2d(ptr + start * inner, shape[axis] * inner, out.ptr, length * inner, outer, length * inner)
+        backend.copy2d(ptr + start * inner, shape[axis] * inner, out.ptr, length * inner, outer, length * inner)
         return out
     }
 

@@ -17,7 +17,7 @@ extension Tensor {
 
     public func exp() -> Tensor {
         let out = Tensor.empty(shape)
-        parallelRanges(count) { r in sk_exp(self.ptr + r.lowerBound, out.ptr + r.lowerBound, r.count) }
+        parallelRanges(count) { r in backend.exp(self.ptr + r.lowerBound, out.ptr + r.lowerBound, r.count) }
         return Tensor.record(out, [self]) { g in [applyMul(g, out)] }
     }
     public func log() -> Tensor { unary({ Foundation.log($0) }, { x, _ in 1 / x }) }
@@ -37,12 +37,12 @@ extension Tensor {
     /// GELU, exact erf form: x * Phi(x).
     public func gelu() -> Tensor {
         let out = Tensor.empty(shape)
-        parallelRanges(count) { r in sk_gelu_fwd(self.ptr + r.lowerBound, out.ptr + r.lowerBound, r.count) }
+        parallelRanges(count) { r in backend.geluFwd(self.ptr + r.lowerBound, out.ptr + r.lowerBound, r.count) }
         return Tensor.record(out, [self]) { [self] g in
             let gx = Tensor.empty(shape)
             parallelRanges(g.count) { r in
                 let o = r.lowerBound
-                sk_gelu_bwd(self.ptr + o, g.ptr + o, gx.ptr + o, r.count)
+                backend.geluBwd(self.ptr + o, g.ptr + o, gx.ptr + o, r.count)
             }
             return [gx]
         }
@@ -51,12 +51,12 @@ extension Tensor {
     /// SiLU (swish): x * sigmoid(x).
     public func silu() -> Tensor {
         let out = Tensor.empty(shape)
-        parallelRanges(count) { r in sk_silu_fwd(self.ptr + r.lowerBound, out.ptr + r.lowerBound, r.count) }
+        parallelRanges(count) { r in backend.siluFwd(self.ptr + r.lowerBound, out.ptr + r.lowerBound, r.count) }
         return Tensor.record(out, [self]) { [self] g in
             let gx = Tensor.empty(shape)
             parallelRanges(g.count) { r in
                 let o = r.lowerBound
-                sk_silu_bwd(self.ptr + o, g.ptr + o, gx.ptr + o, r.count)
+                backend.siluBwd(self.ptr + o, g.ptr + o, gx.ptr + o, r.count)
             }
             return [gx]
         }
@@ -69,7 +69,7 @@ extension Tensor {
         let keep = 1 / (1 - p)
         for i in 0..<count { mask.ptr[i] = rng.uniform() < p ? 0 : keep }
         let out = Tensor.empty(shape)
-        sk_mul(ptr, mask.ptr, out.ptr, count)
+        backend.mul(ptr, mask.ptr, out.ptr, count)
         return Tensor.record(out, [self]) { g in [applyMul(g, mask)] }
     }
 }
@@ -77,6 +77,6 @@ extension Tensor {
 /// Elementwise product of same-shape tensors without recording.
 func applyMul(_ a: Tensor, _ b: Tensor) -> Tensor {
     let out = Tensor.empty(a.shape)
-    parallelRanges(a.count) { r in sk_mul(a.ptr + r.lowerBound, b.ptr + r.lowerBound, out.ptr + r.lowerBound, r.count) }
+    parallelRanges(a.count) { r in backend.mul(a.ptr + r.lowerBound, b.ptr + r.lowerBound, out.ptr + r.lowerBound, r.count) }
     return out
 }
