@@ -16,6 +16,12 @@ public struct NormalTask: TaskDefinition {
     public var name: String { "normal" }
     public func sapiensHead(outChannels: Int) -> HeadConfig { .normal }
     public var fixedOutChannels: Int? { 3 }
+    public var sapiens2Task: Sapiens2Task? { .normal }
+    /// The 0.4B normal config: pixel-shuffle upsampling 768/512/256/128 (3×3), 3×3 convs 64/32/16.
+    public func sapiens2Head(outChannels: Int) -> Sapiens2HeadConfig? {
+        Sapiens2HeadConfig(upsampleOutChannels: [768, 512, 256, 128], upsampleKernelSizes: [3, 3, 3, 3], usePixelShuffle: true,
+                           convOutChannels: [64, 32, 16], convKernelSizes: [3, 3, 3])
+    }
 
     /// Targets are planar (3, H, W); pixels off the person or without a unit-length label are invalid.
     public func target(_ s: LabelledSample, image: FloatImage, targets: TaskTargets) -> TaskSample {
@@ -40,7 +46,9 @@ public struct NormalTask: TaskDefinition {
     }
 
     public func loss(_ prediction: Tensor, _ batch: TaskBatch, options: TaskLoss) -> Tensor {
-        HeadLosses.normal(prediction, batch.target!, mask: batch.weight!)
+        guard let target = batch.target, let mask = batch.weight else { return prediction.sum() * 0 }
+        if options.sapiens2 { return Sapiens2Losses.normal(prediction, target, mask: mask) }
+        return HeadLosses.normal(prediction, target, mask: mask)
     }
 
     /// Interleaved (H·W·3) unit normals: ours divide by max(|n|, 1e-6); the official demo's readout divides by

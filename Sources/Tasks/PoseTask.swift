@@ -17,6 +17,11 @@ public struct PoseTask: TaskDefinition {
     public var headPrefix: String { "head" }
     public var finalLayerName: String { "final_layer" }
     public func sapiensHead(outChannels: Int) -> HeadConfig { .pose(keypoints: outChannels) }
+    public var sapiens2Task: Sapiens2Task? { .pose }
+    /// The 0.4B keypoints308 config: deconvolutions 1024/768 (heatmaps at 1/4), 1×1 convs 512/512/256.
+    public func sapiens2Head(outChannels: Int) -> Sapiens2HeadConfig? {
+        Sapiens2HeadConfig(upsampleOutChannels: [1024, 768], convOutChannels: [512, 512, 256])
+    }
     public var labels: TaskLabels { .keypoints }
     public var targetsAtHeadResolution: Bool { true }
     public var sampling: TaskSampling { .personCrops }
@@ -46,7 +51,10 @@ public struct PoseTask: TaskDefinition {
     }
 
     public func loss(_ prediction: Tensor, _ batch: TaskBatch, options: TaskLoss) -> Tensor {
-        HeadLosses.heatmapMSE(prediction, batch.target!, weights: batch.weight!, ohkmTopK: options.ohkmTopK)
+        guard let target = batch.target, let weights = batch.weight else { return prediction.sum() * 0 }
+        let mse = HeadLosses.heatmapMSE(prediction, target, weights: weights, ohkmTopK: options.ohkmTopK)
+        // Sapiens2's pose config weighs the same KeypointMSELoss by 10.
+        return options.sapiens2 ? mse * 10 : mse
     }
 
     public func scorer(for config: TaskModelConfig) -> any TaskScorer { PoseScorer(config: config) }

@@ -16,6 +16,11 @@ public struct SegTask: TaskDefinition {
     public var name: String { "seg" }
     public func sapiensHead(outChannels: Int) -> HeadConfig { .segmentation(classes: outChannels) }
     public var labels: TaskLabels { .classes }
+    public var sapiens2Task: Sapiens2Task? { .segmentation }
+    /// The 0.4B seg config: four ×2 deconvolutions 512/256/128/64 (full resolution), 1×1 convs 64/64.
+    public func sapiens2Head(outChannels: Int) -> Sapiens2HeadConfig? {
+        Sapiens2HeadConfig(upsampleOutChannels: [512, 256, 128, 64], convOutChannels: [64, 64])
+    }
 
     public func officialLabels(outChannels: Int) -> (name: String, names: [String]) {
         guard let c = [SegClasses.sapiens28, SegClasses.lip20].last(where: { $0.count == outChannels }) else { return ("", []) }
@@ -32,7 +37,9 @@ public struct SegTask: TaskDefinition {
     }
 
     public func loss(_ prediction: Tensor, _ batch: TaskBatch, options: TaskLoss) -> Tensor {
-        prediction.crossEntropy(batch.labels!, weight: options.classWeights, ignoreIndex: Int(SegClasses.ignore))
+        guard let labels = batch.labels else { return prediction.sum() * 0 }
+        if options.sapiens2 { return Sapiens2Losses.segmentation(prediction, labels, classWeights: options.classWeights, ignoreIndex: Int(SegClasses.ignore)) }
+        return prediction.crossEntropy(labels, weight: options.classWeights, ignoreIndex: Int(SegClasses.ignore))
     }
 
     public func decode(_ raw: [Float], readout: DenseReadout, config: TaskModelConfig) -> DensePrediction {

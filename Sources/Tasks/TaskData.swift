@@ -86,9 +86,13 @@ public struct TaskLoss {
     public var ohkmTopK: Int?
     /// The variance weight of the scale-invariant log loss (depth).
     public var siLogLambda: Float
+    /// The losses of facebookresearch/sapiens2's training code (`Sapiens2Losses`) rather than Sapiens v1's:
+    /// set for Sapiens2 models.
+    public var sapiens2: Bool
 
-    public init(task: VisionTask, classWeights: [Float]? = nil, ohkmTopK: Int? = nil, siLogLambda: Float = 0.5) {
+    public init(task: VisionTask, classWeights: [Float]? = nil, ohkmTopK: Int? = nil, siLogLambda: Float = 0.5, sapiens2: Bool = false) {
         self.task = task; self.classWeights = classWeights; self.ohkmTopK = ohkmTopK; self.siLogLambda = siLogLambda
+        self.sapiens2 = sapiens2
     }
 
     public func callAsFunction(_ pred: Tensor, _ batch: TaskBatch) -> Tensor {

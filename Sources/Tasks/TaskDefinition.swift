@@ -41,6 +41,10 @@ public protocol TaskDefinition: Sendable {
     var officialPreprocessing: InputPreprocessing { get }
     /// Label set name and channel names of an official checkpoint with this many outputs ("" and [] when unknown).
     func officialLabels(outChannels: Int) -> (name: String, names: [String])
+    /// The transformers class a Sapiens2 model of this task is (nil: the task has no Sapiens2 head).
+    var sapiens2Task: Sapiens2Task? { get }
+    /// The head of the official Sapiens2 0.4B config of this task (SAPIENS2.md, "Heads"), for `model.head: sapiens`.
+    func sapiens2Head(outChannels: Int) -> Sapiens2HeadConfig?
 
     // MARK: training
 
@@ -81,6 +85,8 @@ extension TaskDefinition {
     public var sampling: TaskSampling { .wholeImage }
     public var officialPreprocessing: InputPreprocessing { .sapiensDemo }
     public func officialLabels(outChannels: Int) -> (name: String, names: [String]) { ("", []) }
+    public var sapiens2Task: Sapiens2Task? { nil }
+    public func sapiens2Head(outChannels: Int) -> Sapiens2HeadConfig? { nil }
     /// Top-down tasks predict through their own path (`TaskPredictor.pose`), not this one.
     public func decode(_ raw: [Float], readout: DenseReadout, config: TaskModelConfig) -> DensePrediction {
         DensePrediction(task: VisionTask(self), width: readout.width, height: readout.height, classes: [], values: [])

@@ -20,16 +20,44 @@ public struct TaskModelConfig: Codable, Equatable, Sendable {
     /// Where the settings shapes cannot tell came from, for official checkpoints (e.g. "official checkpoint
     /// table: sapiens_1b_normal_render_people_epoch_115.pth"); empty for our own.
     public var origin: String
+    /// A Sapiens2 model (transformers' configuration) when the backbone and head are Sapiens2's; nil for the v1
+    /// ViT. `backbone` and `head` then summarise it (sizes, input, output stride) for the code that reads them.
+    /// Stored as the config.json text a hub folder of the model holds.
+    public var sapiens2: Sapiens2Config?
 
     public init(task: VisionTask, backbone: ViTConfig, head: HeadConfig, labels: String = "", labelNames: [String] = [],
-                preprocessing: InputPreprocessing = .ours, origin: String = "") {
+                preprocessing: InputPreprocessing = .ours, origin: String = "", sapiens2: Sapiens2Config? = nil) {
         var b = backbone
         b.clsToken = false
         self.task = task; self.backbone = b; self.head = head; self.labels = labels; self.labelNames = labelNames
-        self.preprocessing = preprocessing; self.origin = origin
+        self.preprocessing = preprocessing; self.origin = origin; self.sapiens2 = sapiens2
     }
 
-    enum CodingKeys: String, CodingKey { case task, backbone, head, labels, labelNames, preprocessing, origin }
+    /// A Sapiens2 model of `task`: the summary `backbone` and `head` are read off `config`.
+    public static func sapiens2(task: VisionTask, config c: Sapiens2Config, labels: String = "", labelNames: [String] = [],
+                                preprocessing: InputPreprocessing = .ours) -> TaskModelConfig {
+        var b = ViTConfig.tiny
+        b.width = c.hiddenSize; b.depth = c.numHiddenLayers; b.heads = c.numAttentionHeads
+        b.patchSize = c.patchSize; b.patchPadding = 0; b.imageHeight = c.imageHeight; b.imageWidth = c.imageWidth
+        let h = c.head ?? Sapiens2HeadConfig(upsampleOutChannels: [])
+        let head = HeadConfig(deconvChannels: h.upsampleOutChannels, convChannels: h.convOutChannels, outChannels: c.numLabels)
+        return TaskModelConfig(task: task, backbone: b, head: head, labels: labels, labelNames: labelNames,
+                               preprocessing: preprocessing, sapiens2: c)
+    }
+
+    enum CodingKeys: String, CodingKey { case task, backbone, head, labels, labelNames, preprocessing, origin, sapiens2 }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(task, forKey: .task)
+        try c.encode(backbone, forKey: .backbone)
+        try c.encode(head, forKey: .head)
+        try c.encode(labels, forKey: .labels)
+        try c.encode(labelNames, forKey: .labelNames)
+        try c.encode(preprocessing, forKey: .preprocessing)
+        try c.encode(origin, forKey: .origin)
+        if let s = sapiens2 { try c.encode(String(decoding: s.hubJSON(labelNames: labelNames), as: UTF8.self), forKey: .sapiens2) }
+    }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -40,6 +68,9 @@ public struct TaskModelConfig: Codable, Equatable, Sendable {
         labelNames = try c.decodeIfPresent([String].self, forKey: .labelNames) ?? []
         preprocessing = try c.decodeIfPresent(InputPreprocessing.self, forKey: .preprocessing) ?? .ours
         origin = try c.decodeIfPresent(String.self, forKey: .origin) ?? ""
+        if let text = try c.decodeIfPresent(String.self, forKey: .sapiens2) {
+            sapiens2 = try Sapiens2Config.parse(Data(text.utf8), path: "task_model.sapiens2")
+        }
     }
 
     /// Height and width of the head's raw output for an imageHeight × imageWidth input.
@@ -55,6 +86,15 @@ public struct TaskModelConfig: Codable, Equatable, Sendable {
 
     public func validate() throws {
         let b = backbone
+        if let s = sapiens2 {
+            guard s.task.hasHead, s.head != nil else { throw ModelConfigError.invalid("a Sapiens2 task model needs a head (architecture \(s.task.rawValue))") }
+            guard task.definition.sapiens2Task == s.task else {
+                throw ModelConfigError.invalid("task \(task.rawValue) has no Sapiens2 head of class \(s.task.rawValue)")
+            }
+            guard s.imageHeight == b.imageHeight, s.imageWidth == b.imageWidth, s.patchSize == b.patchSize, s.numLabels == head.outChannels else {
+                throw ModelConfigError.invalid("the Sapiens2 configuration disagrees with the model summary (input, patch or labels)")
+            }
+        }
         guard b.patchSize > 0, b.patchPadding >= 0, b.patchPadding < b.patchSize else {
             throw ModelConfigError.invalid("patch padding \(b.patchPadding) must be at least 0 and less than the patch size \(b.patchSize)")
         }
@@ -77,25 +117,78 @@ public struct TaskModelConfig: Codable, Equatable, Sendable {
     }
 }
 
-/// A ViT backbone (no cls token, learnable position table) with one Sapiens dense head.
-/// Parameter names follow Sapiens task checkpoints: `backbone.*` (official MAE names inside) and
-/// `head.*` (pose) or `decode_head.*` (seg, depth, normal).
+/// A ViT backbone (no cls token, learnable position table) with one Sapiens dense head, or a Sapiens2 model
+/// (`config.sapiens2`). Parameter names follow Sapiens task checkpoints: `backbone.*` (official MAE names
+/// inside) and `head.*` (pose) or `decode_head.*` (seg, depth, normal); a Sapiens2 model's are transformers'
+/// (`model.*`, `decode_head.*`, `scale_head.*`), so its weights are a hub folder's as they are.
 public final class TaskModel: Module {
     public let config: TaskModelConfig
-    public let backbone: ViT
-    public let head: DenseHead
+    /// The v1 ViT and head (nil for a Sapiens2 model).
+    public let backbone: ViT!
+    public let head: DenseHead!
+    /// The Sapiens2 model when `config.sapiens2` is set.
+    public let sapiens2: Sapiens2TaskModel?
 
     public init(_ config: TaskModelConfig, rng: RNG) {
         self.config = config
-        backbone = ViT(config.backbone, learnablePosition: true, rng: rng)
-        head = DenseHead(inChannels: config.backbone.width, config: config.head, finalName: config.task.definition.finalLayerName, rng: rng)
+        if let s = config.sapiens2 {
+            sapiens2 = Sapiens2TaskModel(s, rng: rng)
+            backbone = nil
+            head = nil
+        } else {
+            sapiens2 = nil
+            backbone = ViT(config.backbone, learnablePosition: true, rng: rng)
+            head = DenseHead(inChannels: config.backbone.width, config: config.head, finalName: config.task.definition.finalLayerName, rng: rng)
+        }
     }
 
-    public var children: [(String, Module)] { [("backbone", backbone), (config.task.definition.headPrefix, head)] }
+    public var children: [(String, Module)] {
+        if let sapiens2 { return sapiens2.children }
+        return [("backbone", backbone), (config.task.definition.headPrefix, head)]
+    }
 
-    /// The head's raw output: (N, out, h, w) at the head's resolution.
+    /// The head's raw output: (N, out, h, w) at the head's resolution. A Sapiens2 model with a scale branch
+    /// (pointmap) appends its per-image scale as one more, constant channel, so the task's loss and decoding
+    /// receive it with the map.
     public func callAsFunction(_ imgs: Tensor) -> Tensor {
-        head(backbone.featureMap(backbone(imgs), grid: backbone.patchEmbed.grid(height: imgs.shape[2], width: imgs.shape[3])))
+        if let sapiens2 {
+            let o = sapiens2(imgs)
+            guard let out = o.head else { return o.lastHiddenState }
+            guard let scale = o.scale else { return out }
+            let (n, h, w) = (out.shape[0], out.shape[2], out.shape[3])
+            return Tensor.concat([out, scale.reshaped([n, 1, 1, 1]).expanded(to: [n, 1, h, w])], axis: 1)
+        }
+        return head(backbone.featureMap(backbone(imgs), grid: backbone.patchEmbed.grid(height: imgs.shape[2], width: imgs.shape[3])))
+    }
+
+    /// Parameter groups for AdamW with layer-wise lr decay: block i of the backbone gets lr · decay^(depth − i),
+    /// the embeddings decay^(depth + 1), the head and final norm the full lr; no weight decay on norms, biases,
+    /// scales and tokens.
+    public func layerDecayGroups(layerDecay: Float, weightDecay: Float) -> [ParamGroup] {
+        let named = namedParameters()
+        guard sapiens2 != nil else {
+            return layerDecayParameterGroups(named, depth: config.backbone.depth, layerDecay: layerDecay, weightDecay: weightDecay)
+        }
+        let depth = config.backbone.depth
+        func layer(_ name: String) -> Int {
+            if name.hasPrefix("model.embeddings.") { return 0 }
+            let blocks = "model.model.layer."
+            if name.hasPrefix(blocks), let i = Int(name.dropFirst(blocks.count).prefix { $0.isNumber }) { return i + 1 }
+            return depth + 1
+        }
+        var groups: [Int: (names: [String], params: [Tensor], layer: Int, decay: Bool)] = [:]
+        for (name, p) in named where p.requiresGrad {
+            let l = layer(name)
+            let decay = !(p.rank < 2 || name.hasSuffix("token") || name.hasSuffix("tokens") || name.contains("lambda1"))
+            let key = 2 * l + (decay ? 1 : 0)
+            if groups[key] == nil { groups[key] = ([], [], l, decay) }
+            groups[key]?.names.append(name)
+            groups[key]?.params.append(p)
+        }
+        return groups.keys.sorted().compactMap { groups[$0] }.map { g in
+            ParamGroup(names: g.names, params: g.params, weightDecay: g.decay ? weightDecay : 0,
+                       lrScale: Float(pow(Double(layerDecay), Double(depth + 1 - g.layer))))
+        }
     }
 
     /// What losses and predictions use, at `config.targetSize`: pose heatmaps (N, K, H/4, W/4), seg logits
@@ -109,6 +202,11 @@ public final class TaskModel: Module {
     /// Feature maps (N, D, gh, gw) after each block in `blocks` (0-based; negative counts from the end),
     /// and the final normed map, for users who want the backbone's features.
     public func features(_ imgs: Tensor, blocks: [Int]) -> (final: Tensor, blocks: [Tensor]) {
+        if let sapiens2 {
+            // Sapiens2's blocks are not exposed one by one: the final normed map only.
+            let (tokens, grid) = sapiens2.backbone(imgs)
+            return (sapiens2.backbone.featureMap(tokens, grid: grid), [])
+        }
         let depth = config.backbone.depth
         let wanted = blocks.map { $0 < 0 ? depth + $0 : $0 }
         let unique = Array(Set(wanted.filter { (0..<depth).contains($0) })).sorted()
@@ -173,6 +271,7 @@ public final class TaskModel: Module {
     /// checkpoint's `backbone.`): the position table is resized to this grid and its cls row dropped;
     /// decoder and head tensors are ignored.
     public func initBackbone(from path: String) throws {
+        if let sapiens2 { try Sapiens2BackboneInit.load(into: sapiens2, from: path); return }
         try CheckpointNames.loadBackbone(backbone, path: Self.modelFile(path))
     }
 

@@ -9,7 +9,11 @@ import Yams
 /// snake_case in YAML; unknown fields are an error and missing ones take these defaults.
 public struct FineTuneRecipe: Codable, Equatable {
     public struct Model: Codable, Equatable {
-        /// Backbone preset (tiny, small, base, large, sapiens_0.3b, …) and overrides (0 keeps the preset's).
+        /// `vit` (Sapiens v1: ViT backbone, Sapiens heads) or `sapiens2` (RoPE, RMSNorm, GQA, SwiGLU backbone and
+        /// the Sapiens2 heads, saved with transformers' names; docs/finetune.md).
+        public var architecture = "vit"
+        /// Backbone preset (tiny, small, base, large, sapiens_0.3b, …; with sapiens2 also sapiens2_0.1b … sapiens2_5b)
+        /// and overrides (0 keeps the preset's).
         public var encoder = "tiny"
         public var width = 0, depth = 0, heads = 0
         /// Input size; Sapiens fine-tunes at 1024 × 768.
@@ -31,6 +35,11 @@ public struct FineTuneRecipe: Codable, Equatable {
         public var classes = "sapiens28"
         /// Recompute backbone blocks' forward in backward: false, true (every block) or N (every N-th block).
         public var activation_checkpointing = ActivationCheckpointingSetting.off
+        /// Sapiens2: register tokens (-1 keeps the preset's 8).
+        public var registers = -1
+        /// Sapiens2: key/value heads of the middle blocks (grouped-query attention; the first and last quarter of
+        /// the blocks keep full attention, as the release's first and last 8); 0 keeps the preset's layout.
+        public var kv_heads = 0
     }
     public struct DataSection: Codable, Equatable {
         /// synthetic (rendered once and cached), shards (folder of labelled .h5) or folder (images/ + seg/ +
@@ -49,7 +58,8 @@ public struct FineTuneRecipe: Codable, Equatable {
         public var synthetic_background = "procedural"
         /// Seed of the held-out synthetic split (other bodies, poses, backgrounds).
         public var synthetic_val_seed = 1_000_003
-        /// Seg labels in another class set: `lip_to_sapiens28` maps LIP-20 ids onto the 28 Sapiens classes.
+        /// Seg labels in another class set: `lip_to_sapiens28` maps LIP-20 ids onto the 28 Sapiens classes;
+        /// `sapiens28_to_sapiens2_29` maps Sapiens-28 ids (the synthetic renderer's) onto Sapiens2's 29.
         public var label_remap = ""
         /// Depth PNGs (16-bit): units per metre, e.g. 1000 for millimetres, 256 for KITTI-style.
         public var depth_png_units_per_metre: Double = 1000
@@ -142,8 +152,16 @@ public struct FineTuneRecipe: Codable, Equatable {
         func bad(_ f: String, _ r: String) -> RecipeError { .badValue(path: path, field: f, reason: r) }
         guard VisionTask(rawValue: task) != nil else { throw bad("task", "one of " + VisionTask.allCases.map(\.rawValue).joined(separator: ", ")) }
         try checkRanges(path: path)
-        guard ViTConfig.presets[model.encoder] != nil else {
-            throw bad("model.encoder", "unknown preset '\(model.encoder)'; one of \(ViTConfig.presets.keys.sorted().joined(separator: ", "))")
+        guard ["vit", "sapiens2"].contains(model.architecture) else { throw bad("model.architecture", "vit or sapiens2") }
+        guard ViTConfig.presets[model.encoder] != nil || (isSapiens2 && Sapiens2Config.preset(sapiens2PresetName) != nil) else {
+            let s2 = isSapiens2 ? ", sapiens2_0.1b, sapiens2_0.4b, sapiens2_0.8b, sapiens2_1b, sapiens2_5b" : ""
+            throw bad("model.encoder", "unknown preset '\(model.encoder)'; one of \(ViTConfig.presets.keys.sorted().joined(separator: ", "))\(s2)")
+        }
+        if isSapiens2 {
+            guard visionTask.definition.sapiens2Task != nil else { throw bad("task", "\(task) has no Sapiens2 head") }
+            guard model.registers >= -1, model.registers <= 4096, model.kv_heads >= 0 else { throw bad("model.registers", "registers -1 to 4096, kv_heads 0 or more") }
+            guard model.patch_padding <= 0 else { throw bad("model.patch_padding", "Sapiens2 patches are unpadded") }
+            guard model.head_deconvs != 0 else { throw bad("model.head_deconvs", "a Sapiens2 head has at least one upsampling block") }
         }
         guard model.image_height > 0, model.image_width > 0, model.image_height % model.patch_size == 0, model.image_width % model.patch_size == 0 else {
             throw bad("model.image_height", "height and width must be positive multiples of patch_size \(model.patch_size)")
@@ -160,7 +178,9 @@ public struct FineTuneRecipe: Codable, Equatable {
         guard ["procedural", "room", "none"].contains(data.synthetic_background) else {
             throw bad("data.synthetic_background", "procedural, room or none")
         }
-        guard ["", "lip_to_sapiens28"].contains(data.label_remap) else { throw bad("data.label_remap", "empty or lip_to_sapiens28") }
+        guard ["", "lip_to_sapiens28", "sapiens28_to_sapiens2_29"].contains(data.label_remap) else {
+            throw bad("data.label_remap", "empty, lip_to_sapiens28 or sapiens28_to_sapiens2_29")
+        }
         guard data.scale_min > 0, data.scale_min <= data.scale_max else { throw bad("data.scale_min", "need 0 < scale_min <= scale_max") }
         guard data.heatmap_sigma > 0 else { throw bad("data.heatmap_sigma", "must be positive") }
         guard optim.batch_size > 0, optim.accumulation_steps > 0, optim.total_steps > 0 else {
@@ -185,9 +205,10 @@ public struct FineTuneRecipe: Codable, Equatable {
         switch model.classes {
         case "sapiens28": return .sapiens28
         case "lip20": return .lip20
+        case "sapiens2_29": return .sapiens2_29
         case let file where file.hasSuffix(".json"):
             do { return try SegClasses.read(path: file) } catch { throw RecipeError.badValue(path: path, field: "model.classes", reason: "\(error)") }
-        default: throw RecipeError.badValue(path: path, field: "model.classes", reason: "sapiens28, lip20, or a class-list .json file")
+        default: throw RecipeError.badValue(path: path, field: "model.classes", reason: "sapiens28, sapiens2_29, lip20, or a class-list .json file")
         }
     }
 
@@ -211,6 +232,11 @@ public struct FineTuneRecipe: Codable, Equatable {
         // The label set, when the task has one, names the output channels and so decides their number.
         if t.definition.labels == .keypoints { let s = try schema(); labels = s.name; names = s.names; out = s.count }
         if t.definition.labels == .classes { let c = try classes(); labels = c.name; names = c.names; out = c.count }
+        if isSapiens2 {
+            let flip = t.definition.labels == .keypoints ? try schema().flipIndex : []
+            let pairs = flip.enumerated().filter { $0.offset < $0.element }.map { [$0.offset, $0.element] }
+            return .sapiens2(task: t, config: try sapiens2Config(task: t, outChannels: out, flipPairs: pairs), labels: labels, labelNames: names)
+        }
         var head = t.definition.sapiensHead(outChannels: out)
         if model.head == "custom" {
             let deconvs = model.head_deconvs >= 0 ? model.head_deconvs : head.deconvChannels.count

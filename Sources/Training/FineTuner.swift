@@ -68,7 +68,9 @@ public final class FineTuner: TrainingJob {
     public func labelSpec() throws -> LabelSpec {
         let kind = recipe.visionTask.definition.labels
         return LabelSpec(schema: kind == .keypoints ? try recipe.schema() : nil, classes: kind == .classes ? try recipe.classes() : nil,
-                         segRemap: recipe.data.label_remap == "lip_to_sapiens28" ? SegClasses.lipToSapiens28 : nil,
+                         segRemap: recipe.data.label_remap == "lip_to_sapiens28" ? SegClasses.lipToSapiens28
+                             : recipe.data.label_remap == "sapiens28_to_sapiens2_29" ? SegClasses.sapiens28ToSapiens2 : nil,
+                         segRemapFrom: recipe.data.label_remap == "sapiens28_to_sapiens2_29" ? .sapiens28 : nil,
                          depthPNGUnitsPerMetre: Float(recipe.data.depth_png_units_per_metre))
     }
 
@@ -153,7 +155,7 @@ public final class FineTuner: TrainingJob {
 
     public func build() throws -> (named: [(String, Tensor)], trainable: [Tensor], optimizer: AdamW) {
         var config = try recipe.modelConfig()
-        if recipe.model.patch_padding < 0, let initFrom {
+        if recipe.model.patch_padding < 0, !recipe.isSapiens2, let initFrom {
             // The backbone keeps the patch padding it was trained with unless the recipe says otherwise
             // (Sapiens' own pose and normal configs pad by 2 on an unpadded MAE backbone).
             let file = TaskModel.modelFile(initFrom)
@@ -164,16 +166,20 @@ public final class FineTuner: TrainingJob {
             try config.validate()
         }
         let m = TaskModel(config, rng: RNG(seed: UInt64(truncatingIfNeeded: recipe.seed)))
-        m.backbone.setActivationCheckpointing(every: recipe.model.activation_checkpointing.every)
+        m.backbone?.setActivationCheckpointing(every: recipe.model.activation_checkpointing.every)
         model = m
         let named = m.namedParameters()
-        let opt = AdamW(groups: layerDecayParameterGroups(named, depth: config.backbone.depth, layerDecay: recipe.optim.layer_decay,
-                                                          weightDecay: recipe.optim.weight_decay),
+        let opt = AdamW(groups: m.layerDecayGroups(layerDecay: recipe.optim.layer_decay, weightDecay: recipe.optim.weight_decay),
                         lr: recipe.optim.lr, betas: (recipe.optim.beta1, recipe.optim.beta2))
-        lossFunction = TaskLoss(task: config.task,
-                                classWeights: config.task.definition.labels == .classes && recipe.loss.class_weights == "sapiens" && config.head.outChannels == 28
-                                    ? TaskLoss.sapiens28ClassWeights : nil,
-                                ohkmTopK: recipe.loss.ohkm_topk > 0 ? recipe.loss.ohkm_topk : nil, siLogLambda: recipe.loss.silog_lambda)
+        let sapiens2 = config.sapiens2 != nil
+        var classWeights: [Float]?
+        if config.task.definition.labels == .classes && recipe.loss.class_weights == "sapiens" {
+            if !sapiens2 && config.head.outChannels == 28 { classWeights = TaskLoss.sapiens28ClassWeights }
+            if sapiens2 && config.head.outChannels == Sapiens2Losses.segmentationClassWeights.count { classWeights = Sapiens2Losses.segmentationClassWeights }
+        }
+        lossFunction = TaskLoss(task: config.task, classWeights: classWeights,
+                                ohkmTopK: recipe.loss.ohkm_topk > 0 ? recipe.loss.ohkm_topk : nil, siLogLambda: recipe.loss.silog_lambda,
+                                sapiens2: sapiens2)
         targets = TaskTargets(config: config, heatmapSigma: Float(recipe.data.heatmap_sigma))
         return (named, m.trainableParameters(), opt)
     }

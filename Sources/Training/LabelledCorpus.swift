@@ -8,9 +8,13 @@ public struct LabelSpec: Sendable {
     public var schema: KeypointSchema?
     public var classes: SegClasses?
     public var segRemap: [UInt8]?
+    /// The class set the stored ids are in when `segRemap` is set (LIP-20 unless said otherwise).
+    public var segRemapFrom: SegClasses?
     public var depthPNGUnitsPerMetre: Float
-    public init(schema: KeypointSchema? = nil, classes: SegClasses? = nil, segRemap: [UInt8]? = nil, depthPNGUnitsPerMetre: Float = 1000) {
-        self.schema = schema; self.classes = classes; self.segRemap = segRemap; self.depthPNGUnitsPerMetre = depthPNGUnitsPerMetre
+    public init(schema: KeypointSchema? = nil, classes: SegClasses? = nil, segRemap: [UInt8]? = nil, segRemapFrom: SegClasses? = nil,
+                depthPNGUnitsPerMetre: Float = 1000) {
+        self.schema = schema; self.classes = classes; self.segRemap = segRemap; self.segRemapFrom = segRemapFrom
+        self.depthPNGUnitsPerMetre = depthPNGUnitsPerMetre
     }
 }
 
@@ -126,7 +130,7 @@ public final class LabelledCorpus: @unchecked Sendable {
             return fm.fileExists(atPath: p) ? p : nil
         }
         if let p = file("seg", "png") {
-            s.seg = try SegLabel.read(path: p, classes: labels.segRemap == nil ? (labels.classes ?? .sapiens28) : .lip20,
+            s.seg = try SegLabel.read(path: p, classes: labels.segRemap == nil ? (labels.classes ?? .sapiens28) : (labels.segRemapFrom ?? .lip20),
                                       remap: labels.segRemap, expectedSize: size).ids
         }
         if let p = file("masks", "png") { s.mask = try ForegroundMask.read(path: p, expectedSize: size).mask }

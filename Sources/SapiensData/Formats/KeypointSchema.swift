@@ -64,11 +64,20 @@ public struct SegClasses: Sendable {
 
     public static let sapiens28 = BundledJSON.bundled("sapiens_goliath28") { try load("sapiens_goliath28") }
     public static let lip20 = BundledJSON.bundled("lip20") { try load("lip20") }
+    /// Sapiens2's 29 classes: the 28 above with Eyeglass inserted as id 2 (facebookresearch/sapiens2 docs/SEG.md).
+    public static let sapiens2_29 = BundledJSON.bundled("sapiens2_29") { try load("sapiens2_29") }
+
+    /// 256-entry lookup from Sapiens-28 ids to Sapiens2-29 ids (same class names; 255 stays ignore).
+    public static let sapiens28ToSapiens2: [UInt8] = BundledJSON.bundled("goliath28_to_sapiens2_29") {
+        try mapping("goliath28_to_sapiens2_29")
+    }
 
     /// 256-entry lookup from LIP-20 ids to Sapiens-28 ids (255 = ignore, also for ids outside LIP).
-    public static let lipToSapiens28: [UInt8] = BundledJSON.bundled("lip_to_goliath28") {
+    public static let lipToSapiens28: [UInt8] = BundledJSON.bundled("lip_to_goliath28") { try mapping("lip_to_goliath28") }
+
+    static func mapping(_ key: String) throws -> [UInt8] {
         let j = JSONPath(file: "Resources/seg_classes.json")
-        let m = try j.dict(try j.dict(try BundledJSON.object("seg_classes")["lip_to_goliath28"], "lip_to_goliath28")["mapping"], "mapping")
+        let m = try j.dict(try j.dict(try BundledJSON.object("seg_classes")[key], key)["mapping"], "mapping")
         var lut = [UInt8](repeating: 255, count: 256)
         for (k, v) in m {
             guard let from = Int(k), (0..<256).contains(from) else { throw j.fail("mapping", "key \(k) is not a class id") }
@@ -118,6 +127,7 @@ public struct SegClasses: Sendable {
     public static func named(_ name: String, names: [String]) -> SegClasses {
         if name == sapiens28.name || (name.isEmpty && names.count == sapiens28.count) { return sapiens28 }
         if name == lip20.name { return lip20 }
+        if name == sapiens2_29.name { return sapiens2_29 }
         let palette = names.indices.map { i -> [UInt8] in
             if i == 0 { return [0, 0, 0] }
             let h = (Double(i) * 0.618_033_988_75).truncatingRemainder(dividingBy: 1) * 6

@@ -1,0 +1,149 @@
+import SapiensData
+import Foundation
+import Models
+import Tasks
+import Tensor
+import Training
+import XCTest
+
+/// A micro Sapiens2 fine-tuning recipe: 2 blocks, 32 wide, 2 heads over 1 key/value head (grouped-query),
+/// 2 registers, at 32x24 on a 48-image synthetic corpus.
+func microSapiens2Recipe(task: String, steps: Int = 30, lr: Double = 3e-3, extra: String = "") -> String {
+    let labels: String
+    switch task {
+    case "seg": labels = "classes: sapiens2_29"
+    case "pose": labels = "keypoints: goliath308"
+    default: labels = ""
+    }
+    let remap = task == "seg" ? "label_remap: sapiens28_to_sapiens2_29, " : ""
+    return """
+    name: micro-s2-\(task)
+    task: \(task)
+    seed: 5
+    model: {architecture: sapiens2, encoder: tiny, width: 32, depth: 2, heads: 2, kv_heads: 1, registers: 2, image_height: 32, image_width: 24, patch_size: 8, head: custom, head_width: 16, head_deconvs: 2, head_convs: 1\(labels.isEmpty ? "" : ", " + labels)}
+    data: {source: synthetic, \(remap)synthetic_images: 48, synthetic_val_images: 8, synthetic_height: 64, synthetic_width: 48, synthetic_people: "1-1", heatmap_sigma: 1.0, min_keypoints: 1}
+    optim: {batch_size: 8, lr: \(lr), warmup_steps: 3, total_steps: \(steps)}
+    loss: {class_weights: none}
+    eval: {every: 0, visualizations: 2}
+    run: {checkpoint_every: 5, keep_checkpoints: 2, log_every: 5}
+    \(extra)
+    """
+}
+
+final class Sapiens2FineTuneTests: XCTestCase {
+    func run(_ task: String, steps: Int, dir: String, initFrom: String? = nil, lr: Double = 3e-3) throws -> FineTuneSummary {
+        let text = microSapiens2Recipe(task: task, steps: steps, lr: lr)
+        let recipe = try StrictYAML.decode(FineTuneRecipe.self, defaults: FineTuneRecipe(), yaml: text, path: "micro-s2-\(task).yaml")
+        try recipe.validate(path: "micro-s2-\(task).yaml")
+        let t = FineTuner(recipe: recipe, recipeText: text, outDir: dir + "/\(task)", initFrom: initFrom)
+        t.cacheDir = dir + "/cache"
+        t.showProgress = false
+        return try t.run(resume: false)
+    }
+
+    func testEverySapiens2TaskTrainsAndReloadsWithEqualOutputs() throws {
+        let dir = scratchDir("s2ft-all")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for task in Self.tasks {
+            let s = try run(task, steps: 6, dir: dir)
+            XCTAssertEqual(s.steps, 6, task)
+            XCTAssertTrue(s.lastLoss?.isFinite ?? false, task)
+            let e = try XCTUnwrap(s.evaluation, "\(task): validation at the end")
+            XCTAssertTrue(e.headlineValue.isFinite, task)
+            let ckpt = try XCTUnwrap(s.checkpoint)
+            let model = try TaskModel.load(path: ckpt)
+            let s2 = try XCTUnwrap(model.sapiens2, task)
+            XCTAssertEqual(model.config.task.rawValue, task)
+            XCTAssertEqual(s2.config.numKeyValueHeadsPerLayer, [1, 1], "2 blocks: no full-attention quarter, both grouped over 1 key/value head")
+            XCTAssertTrue(model.namedParameters().allSatisfy { $0.0.hasPrefix("model.") || $0.0.hasPrefix("decode_head.") || $0.0.hasPrefix("scale_head.") },
+                          "transformers' parameter names")
+            // The same checkpoint through the inference loader gives the same outputs.
+            let again = try TaskCheckpoint.load(path: ckpt)
+            let x = Tensor(shape: [1, 3, 32, 24], data: (0..<(3 * 32 * 24)).map { Float(($0 * 37) % 101) / 50 - 1 })
+            let (a, b) = withNoGrad { (model.predict(x).toArray(), again.predict(x).toArray()) }
+            XCTAssertEqual(a, b, task)
+        }
+    }
+
+    static let tasks = ["seg", "normal", "pose"]
+
+    func testSapiens2SegAndNormalLearn() throws {
+        let dir = scratchDir("s2ft-learn")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let seg = try run("seg", steps: 60, dir: dir, lr: 5e-3)
+        let segUntrained = try run("seg", steps: 1, dir: dir + "/u", lr: 1e-9)
+        XCTAssertGreaterThan(seg.evaluation!.metrics["aAcc"]!, segUntrained.evaluation!.metrics["aAcc"]! + 0.1,
+                             "trained seg must beat the untrained model clearly")
+        let normal = try run("normal", steps: 60, dir: dir, lr: 5e-3)
+        let normalUntrained = try run("normal", steps: 1, dir: dir + "/u", lr: 1e-9)
+        XCTAssertLessThan(normal.evaluation!.metrics["mean"]!, normalUntrained.evaluation!.metrics["mean"]! - 5,
+                          "trained normals must beat the untrained model's mean angle clearly")
+    }
+
+    func testSapiens2BackboneInitCopiesTheBackboneOnly() throws {
+        let dir = scratchDir("s2ft-init")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let first = try run("normal", steps: 3, dir: dir, lr: 1e-2)
+        let ck = try XCTUnwrap(first.checkpoint)
+        let s = try run("seg", steps: 1, dir: dir, initFrom: ck, lr: 1e-12)
+        let seg = try TaskModel.load(path: try XCTUnwrap(s.checkpoint))
+        let normal = try TaskModel.load(path: ck)
+        let name = "model.model.layer.1.attention.q_proj.weight"
+        let a = seg.stateDict()[name], b = normal.stateDict()[name]
+        XCTAssertNotNil(a, "parameter \(name)")
+        XCTAssertEqual(a?.toArray(), b?.toArray(), "with a vanishing lr the seg backbone is the normal model's")
+        XCTAssertThrowsError(try run("seg", steps: 1, dir: dir + "/bad", initFrom: dir + "/nothing-here", lr: 1e-12)) {
+            XCTAssertTrue("\($0)".contains("nothing-here"), "\($0)")
+        }
+    }
+
+    func testDiceLossMatchesTheDefinitionAndItsGradient() throws {
+        // 1 image, 3 classes, 2x2 pixels; one pixel ignored. Reference value by hand from the definition.
+        let logits = Tensor(shape: [1, 3, 2, 2], data: [0.2, -1, 0.5, 2, 1, 0.3, -0.2, 0.1, -0.5, 0.7, 1.5, 0])
+        logits.requiresGrad = true
+        let labels = IndexTensor(shape: [1, 2, 2], data: [1, 2, 255, 1])
+        let loss = Sapiens2Losses.dice(logits, labels)
+        var p = [[Float]](repeating: [0, 0, 0], count: 4)
+        let v = logits.toArray()
+        for i in 0..<4 {
+            let e = (0..<3).map { Foundation.exp(v[$0 * 4 + i]) }
+            let s = e.reduce(0, +)
+            p[i] = e.map { $0 / s }
+        }
+        var expected: Float = 0
+        for c in [1, 2] {
+            var inter: Float = 0, pp: Float = 0, gg: Float = 0
+            for i in [0, 1, 3] {
+                let g: Float = labels.data[i] == c ? 1 : 0
+                inter += p[i][c] * g; pp += p[i][c] * p[i][c]; gg += g * g
+            }
+            expected += (2 * inter + 1e-3) / (pp + gg + 1e-3)
+        }
+        expected = 1 - expected / 2
+        XCTAssertEqual(loss.item(), expected, accuracy: 1e-5)
+        loss.backward()
+        let grad = try XCTUnwrap(logits.grad).toArray()
+        for i in 0..<v.count {
+            let h: Float = 1e-2
+            func at(_ d: Float) -> Float {
+                var w = v; w[i] += d
+                return withNoGrad { Sapiens2Losses.dice(Tensor(shape: [1, 3, 2, 2], data: w), labels).item() }
+            }
+            XCTAssertEqual(grad[i], (at(h) - at(-h)) / (2 * h), accuracy: 2e-3, "d loss / d logit \(i)")
+        }
+    }
+
+    func testSapiens2RecipeErrorsNameTheField() {
+        var r = FineTuneRecipe()
+        r.model.architecture = "sapiens3"
+        XCTAssertThrowsError(try r.validate(path: "r.yaml")) { XCTAssertTrue("\($0)".contains("model.architecture"), "\($0)") }
+        r = FineTuneRecipe(); r.model.architecture = "sapiens2"; r.task = "depth"
+        XCTAssertThrowsError(try r.validate(path: "r.yaml")) { XCTAssertTrue("\($0)".contains("task"), "\($0)") }
+        r = FineTuneRecipe(); r.model.architecture = "sapiens2"; r.task = "normal"; r.model.encoder = "sapiens2_7b"
+        XCTAssertThrowsError(try r.validate(path: "r.yaml")) { XCTAssertTrue("\($0)".contains("model.encoder"), "\($0)") }
+        r.model.encoder = "sapiens2_0.4b"; r.model.head = "sapiens"; r.model.image_height = 1024; r.model.image_width = 768
+        XCTAssertNoThrow(try r.validate(path: "r.yaml"))
+        r = FineTuneRecipe(); r.model.architecture = "sapiens2"; r.task = "normal"; r.model.kv_heads = 2
+        XCTAssertThrowsError(try r.validate(path: "r.yaml")) { XCTAssertTrue("\($0)".contains("kv_heads"), "\($0)") }
+    }
+}
