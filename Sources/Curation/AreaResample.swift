@@ -2,7 +2,7 @@ import SapiensData
 
 /// Area-averaging resize (each output pixel is the coverage-weighted mean of the source pixels under it).
 /// Shrinking by large factors this way does not alias, which matters for thumbnails, the perceptual hash
-/// and the re-encoded training images. Kept internal: Data's general resize is the public one.
+/// and the re-encoded training images. Kept internal: SapiensData's general resize is the public one.
 public enum AreaResample {
     /// For each output index, the first source index it covers and the weights (summing to 1) of the
     /// consecutive source indices from there; weights are flattened `stride` per output for tight loops.

@@ -14,16 +14,17 @@ public struct MAEDecoderConfig: Equatable, Sendable, Codable {
 /// patchify → random masking → encoder on visible tokens → decoder with mask tokens → loss on masked patches.
 /// Parameter names are the official MAE ones, so checkpoints load in PyTorch.
 public final class MAE: Module {
-    public let encoder: ViT
+    /// Inlined: its tensors keep the flat names of the official MAE (`blocks.0…`, `cls_token`).
+    @InlineModule public var encoder: ViT
     public let decoderConfig: MAEDecoderConfig
     public let maskRatio: Double
     public let normPixLoss: Bool
-    public let decoderEmbed: Linear
-    public let maskToken: Tensor
-    public let decoderPosEmbed: Tensor
-    public let decoderBlocks: ModuleList<Block>
-    public let decoderNorm: LayerNorm
-    public let decoderPred: Linear
+    @ModuleInfo public var decoderEmbed: Linear
+    @ParameterInfo public var maskToken: Tensor
+    @ParameterInfo public var decoderPosEmbed: Tensor
+    @ModuleInfo public var decoderBlocks: ModuleList<Block>
+    @ModuleInfo public var decoderNorm: LayerNorm
+    @ModuleInfo public var decoderPred: Linear
 
     public init(encoder config: ViTConfig, decoder: MAEDecoderConfig, maskRatio: Double = 0.75, normPixLoss: Bool = true, rng: RNG) {
         precondition(config.clsToken, "MAE pretraining uses a cls token")
@@ -33,8 +34,9 @@ public final class MAE: Module {
         self.normPixLoss = normPixLoss
         let p = config.patchSize
         decoderEmbed = Linear(config.width, decoder.width, rng: rng)
-        maskToken = parameter([1, 1, decoder.width])
-        Init.normal(maskToken, std: 0.02, rng: rng)
+        let mask = parameter([1, 1, decoder.width])
+        Init.normal(mask, std: 0.02, rng: rng)
+        maskToken = mask
         decoderPosEmbed = PositionEmbedding.sinCos2D(gridHeight: config.gridHeight, gridWidth: config.gridWidth, dim: decoder.width, clsToken: true)
         decoderBlocks = ModuleList((0..<decoder.depth).map { _ in
             Block(dim: decoder.width, heads: decoder.heads, mlpRatio: config.mlpRatio, eps: config.layerNormEps, rng: rng)
@@ -43,11 +45,6 @@ public final class MAE: Module {
         decoderPred = Linear(decoder.width, p * p * 3, rng: rng)
     }
 
-    public var localParameters: [(String, Tensor)] { encoder.localParameters + [("mask_token", maskToken), ("decoder_pos_embed", decoderPosEmbed)] }
-    public var children: [(String, Module)] {
-        encoder.children + [("decoder_embed", decoderEmbed), ("decoder_blocks", decoderBlocks),
-                            ("decoder_norm", decoderNorm), ("decoder_pred", decoderPred)]
-    }
 
     public var numPatches: Int { encoder.config.numPatches }
     /// As the official code: int(L * (1 - ratio)) in double precision.

@@ -6,7 +6,7 @@ import Tensor
 /// already normalised, is zero-padded on every side as torch's Conv2d does, and the last rows and columns
 /// the stride does not reach are left out, as there.
 public final class PatchEmbed: Module {
-    public let proj: Conv2d
+    @ModuleInfo public var proj: Conv2d
     public let patch: Int
     public let padding: Int
     public init(patch: Int, width: Int, channels: Int = 3, padding: Int = 0, rng: RNG) {
@@ -16,7 +16,6 @@ public final class PatchEmbed: Module {
         // MAE initialises the projection like a Linear over its (D, C·p·p) view.
         Init.xavierUniform(proj.weight, rng: rng)
     }
-    public var children: [(String, Module)] { [("proj", proj)] }
 
     /// Token grid of an h × w input.
     public func grid(height h: Int, width w: Int) -> (h: Int, w: Int) {
@@ -37,31 +36,29 @@ public final class PatchEmbed: Module {
 /// ViT encoder with official MAE parameter names: patch_embed.proj, cls_token, pos_embed, blocks.i.*, norm.
 public final class ViT: Module {
     public let config: ViTConfig
-    public let patchEmbed: PatchEmbed
-    public let clsToken: Tensor?
+    @ModuleInfo public var patchEmbed: PatchEmbed
+    @ParameterInfo public var clsToken: Tensor?
     /// Fixed sin-cos by default (frozen, as in MAE pretraining); `learnablePosition` makes it trainable.
-    public let posEmbed: Tensor
-    public let blocks: ModuleList<Block>
-    public let norm: LayerNorm
+    @ParameterInfo public var posEmbed: Tensor
+    @ModuleInfo public var blocks: ModuleList<Block>
+    @ModuleInfo public var norm: LayerNorm
 
     public init(_ config: ViTConfig, learnablePosition: Bool = false, rng: RNG) {
         self.config = config
         let d = config.width
         patchEmbed = PatchEmbed(patch: config.patchSize, width: d, padding: config.patchPadding, rng: rng)
-        clsToken = config.clsToken ? parameter([1, 1, d]) : nil
-        if let c = clsToken { Init.normal(c, std: 0.02, rng: rng) }
-        posEmbed = PositionEmbedding.sinCos2D(gridHeight: config.gridHeight, gridWidth: config.gridWidth, dim: d, clsToken: config.clsToken)
-        posEmbed.requiresGrad = learnablePosition
+        let cls = config.clsToken ? parameter([1, 1, d]) : nil
+        if let c = cls { Init.normal(c, std: 0.02, rng: rng) }
+        clsToken = cls
+        let pos = PositionEmbedding.sinCos2D(gridHeight: config.gridHeight, gridWidth: config.gridWidth, dim: d, clsToken: config.clsToken)
+        pos.requiresGrad = learnablePosition
+        posEmbed = pos
         blocks = ModuleList((0..<config.depth).map { _ in
             Block(dim: d, heads: config.heads, mlpRatio: config.mlpRatio, eps: config.layerNormEps, rng: rng)
         })
         norm = LayerNorm(d, eps: config.layerNormEps)
     }
 
-    public var localParameters: [(String, Tensor)] {
-        (clsToken.map { [("cls_token", $0)] } ?? []) + [("pos_embed", posEmbed)]
-    }
-    public var children: [(String, Module)] { [("patch_embed", patchEmbed), ("blocks", blocks), ("norm", norm)] }
 
     /// Patch tokens with their position added (no cls), (N, L, D).
     public func embed(_ imgs: Tensor) -> Tensor {

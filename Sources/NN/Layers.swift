@@ -3,27 +3,26 @@ import Tensor
 
 /// y = x Wᵀ + b. Weight (out, in) as PyTorch stores it; xavier-uniform weight and zero bias (MAE's init).
 public final class Linear: Module {
-    public let weight: Tensor
-    public let bias: Tensor?
+    @ParameterInfo public var weight: Tensor
+    @ParameterInfo public var bias: Tensor?
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, rng: RNG) {
         weight = parameter([outFeatures, inFeatures])
         self.bias = bias ? parameter([outFeatures]) : nil
         Init.xavierUniform(weight, rng: rng)
     }
-    public var localParameters: [(String, Tensor)] { [("weight", weight)] + (bias.map { [("bias", $0)] } ?? []) }
     public func callAsFunction(_ x: Tensor) -> Tensor { x.linear(weight, bias) }
 }
 
 /// LayerNorm over the last axis; weight 1, bias 0.
 public final class LayerNorm: Module {
-    public let weight: Tensor, bias: Tensor
+    @ParameterInfo public var weight: Tensor
+    @ParameterInfo public var bias: Tensor
     public let eps: Float
     public init(_ dim: Int, eps: Float = 1e-6) {
         weight = parameter([dim], fill: 1)
         bias = parameter([dim])
         self.eps = eps
     }
-    public var localParameters: [(String, Tensor)] { [("weight", weight), ("bias", bias)] }
     public func callAsFunction(_ x: Tensor) -> Tensor { x.layerNorm(weight: weight, bias: bias, eps: eps) }
 }
 
@@ -35,7 +34,8 @@ public final class Attention: Module {
     public enum Kernel: String, Sendable { case blocked, stored }
     nonisolated(unsafe) public static var kernel = Kernel(rawValue: ProcessInfo.processInfo.environment["SAPIENS_ATTENTION"] ?? "") ?? .blocked
 
-    public let qkv: Linear, proj: Linear
+    @ModuleInfo public var qkv: Linear
+    @ModuleInfo public var proj: Linear
     public let heads: Int
     public init(dim: Int, heads: Int, rng: RNG) {
         precondition(dim % heads == 0, "width \(dim) is not divisible by \(heads) heads")
@@ -43,7 +43,6 @@ public final class Attention: Module {
         qkv = Linear(dim, 3 * dim, rng: rng)
         proj = Linear(dim, dim, rng: rng)
     }
-    public var children: [(String, Module)] { [("qkv", qkv), ("proj", proj)] }
     public func callAsFunction(_ x: Tensor) -> Tensor {
         let packed = qkv(x)
         return proj(Attention.kernel == .stored ? packed.attention(heads: heads) : packed.flashAttention(heads: heads))
@@ -52,18 +51,21 @@ public final class Attention: Module {
 
 /// fc2(GELU(fc1(x))).
 public final class MLP: Module {
-    public let fc1: Linear, fc2: Linear
+    @ModuleInfo public var fc1: Linear
+    @ModuleInfo public var fc2: Linear
     public init(dim: Int, hidden: Int, rng: RNG) {
         fc1 = Linear(dim, hidden, rng: rng)
         fc2 = Linear(hidden, dim, rng: rng)
     }
-    public var children: [(String, Module)] { [("fc1", fc1), ("fc2", fc2)] }
     public func callAsFunction(_ x: Tensor) -> Tensor { fc2(fc1(x).gelu()) }
 }
 
 /// Pre-norm transformer block: x + attn(norm1(x)), then x + mlp(norm2(x)).
 public final class Block: Module {
-    public let norm1: LayerNorm, attn: Attention, norm2: LayerNorm, mlp: MLP
+    @ModuleInfo public var norm1: LayerNorm
+    @ModuleInfo public var attn: Attention
+    @ModuleInfo public var norm2: LayerNorm
+    @ModuleInfo public var mlp: MLP
     public init(dim: Int, heads: Int, mlpRatio: Int = 4, eps: Float = 1e-6, rng: RNG) {
         norm1 = LayerNorm(dim, eps: eps)
         attn = Attention(dim: dim, heads: heads, rng: rng)
@@ -72,7 +74,6 @@ public final class Block: Module {
     }
     /// Recompute this block's forward during backward instead of keeping its activations (activation checkpointing).
     public var checkpointed = false
-    public var children: [(String, Module)] { [("norm1", norm1), ("attn", attn), ("norm2", norm2), ("mlp", mlp)] }
     public func callAsFunction(_ x: Tensor) -> Tensor {
         guard checkpointed else { return forward(x) }
         return Tensor.checkpointed(x, parameters: parameters()) { self.forward($0) }
@@ -85,7 +86,8 @@ public final class Block: Module {
 
 /// 2-D convolution, weight (out, in, k, k); torch's default init.
 public final class Conv2d: Module {
-    public let weight: Tensor, bias: Tensor?
+    @ParameterInfo public var weight: Tensor
+    @ParameterInfo public var bias: Tensor?
     public let stride: Int, padding: Int
     public init(_ inC: Int, _ outC: Int, kernel: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true, rng: RNG) {
         weight = parameter([outC, inC, kernel, kernel])
@@ -94,13 +96,13 @@ public final class Conv2d: Module {
         self.padding = padding
         Init.torchDefault(weight: weight, bias: self.bias, rng: rng)
     }
-    public var localParameters: [(String, Tensor)] { [("weight", weight)] + (bias.map { [("bias", $0)] } ?? []) }
     public func callAsFunction(_ x: Tensor) -> Tensor { x.conv2d(weight, bias, stride: stride, padding: padding) }
 }
 
 /// Transposed 2-D convolution, weight (in, out, k, k) as PyTorch stores it.
 public final class ConvTranspose2d: Module {
-    public let weight: Tensor, bias: Tensor?
+    @ParameterInfo public var weight: Tensor
+    @ParameterInfo public var bias: Tensor?
     public let stride: Int, padding: Int
     public init(_ inC: Int, _ outC: Int, kernel: Int, stride: Int = 1, padding: Int = 0, bias: Bool = false, rng: RNG) {
         weight = parameter([inC, outC, kernel, kernel])
@@ -112,6 +114,5 @@ public final class ConvTranspose2d: Module {
         Init.uniform(weight, bound: bound, rng: rng)
         if let b = self.bias { Init.uniform(b, bound: bound, rng: rng) }
     }
-    public var localParameters: [(String, Tensor)] { [("weight", weight)] + (bias.map { [("bias", $0)] } ?? []) }
     public func callAsFunction(_ x: Tensor) -> Tensor { x.convTranspose2d(weight, bias, stride: stride, padding: padding) }
 }

@@ -1,8 +1,10 @@
 import Foundation
 import Tensor
 
-/// Anything with named parameters. A module lists its own parameters and its children, with
-/// the names checkpoints use; full names (`blocks.3.attn.qkv.weight`) are derived by walking them.
+/// Anything with named parameters. A module declares its parameters and children once, with the
+/// names checkpoints use (`@ParameterInfo`, `@ModuleInfo`, see ModuleInfo.swift); full names
+/// (`blocks.3.attn.qkv.weight`) are derived by walking them. A module whose names are computed (a
+/// Sequential's `conv_layers.3`, a task-named head) implements `localParameters` / `children` itself.
 /// Forward passes are ordinary methods (`callAsFunction`) whose signatures differ per module.
 public protocol Module: AnyObject {
     var localParameters: [(String, Tensor)] { get }
@@ -10,8 +12,8 @@ public protocol Module: AnyObject {
 }
 
 extension Module {
-    public var localParameters: [(String, Tensor)] { [] }
-    public var children: [(String, Module)] { [] }
+    public var localParameters: [(String, Tensor)] { DeclaredNames.declared(self).parameters }
+    public var children: [(String, Module)] { DeclaredNames.declared(self).children }
 
     /// Every parameter with its dotted name, in declaration order.
     public func namedParameters(prefix: String = "") -> [(String, Tensor)] {

@@ -20,7 +20,7 @@ public enum SampleEncoding {
         return String(repeating: "0", count: max(0, 7 - digits.count)) + digits
     }
 
-    /// All labels in the Data module's record: boxes with scores, people x 23 x 3 keypoints,
+    /// All labels in the SapiensData module's record: boxes with scores, people x 23 x 3 keypoints,
     /// class PNG, depth, normals and mask.
     public static func record(_ s: SynthSample, jpegQuality: Int) throws -> ShardRecord {
         var r = ShardRecord(id: id(s.index), source: "synth", jpeg: try ImageCodec.encodeJPEG(rgbImage(s), quality: jpegQuality),

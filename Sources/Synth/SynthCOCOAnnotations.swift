@@ -1,4 +1,4 @@
-/// The COCO person-keypoints JSON the synth folder output writes (Data's `COCOKeypointDataset` is what reads
+/// The COCO person-keypoints JSON the synth folder output writes (SapiensData's `COCOKeypointDataset` is what reads
 /// COCO files). Body keypoints go in `keypoints` (COCO-17, so pycocotools reads the file as is) and the six
 /// foot points in `foot_kpts`, as COCO-WholeBody stores them.
 struct SynthCOCOAnnotations: Encodable {

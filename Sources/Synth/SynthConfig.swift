@@ -32,7 +32,7 @@ public struct SynthConfig: Sendable, Equatable {
     }
 
     public enum Format: String, Sendable, Equatable, CaseIterable {
-        /// HDF5 shards in the Data module's format (default).
+        /// HDF5 shards in the SapiensData module's format (default).
         case h5
         /// Image folder + COCO keypoint JSON + label PNGs + depth/normal .npy.
         case folder

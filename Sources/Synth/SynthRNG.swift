@@ -1,7 +1,7 @@
 import SapiensData
 
 /// The renderer's draws (Float uniforms, integers, normals, weighted picks) on the one seeded generator the
-/// framework uses, Data's `SeededRandom` (SplitMix64): the system RNG is neither seedable nor stable across
+/// framework uses, SapiensData's `SeededRandom` (SplitMix64): the system RNG is neither seedable nor stable across
 /// platforms, and every image must be reproducible from (seed, index) alone.
 public struct SynthRNG: Sendable {
     private var base: SeededRandom

@@ -5,7 +5,7 @@ enum BundledJSON {
     static func object(_ name: String) throws -> [String: Any] {
         guard let url = Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Resources")
                 ?? Bundle.module.url(forResource: name, withExtension: "json") else {
-            throw DataError.io("Resources/\(name).json", "bundled schema missing from the Data module")
+            throw DataError.io("Resources/\(name).json", "bundled schema missing from the SapiensData module")
         }
         let data = try Data(contentsOf: url)
         guard let dict = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
@@ -17,7 +17,7 @@ enum BundledJSON {
     /// For the schema constants: the files ship inside the module, so a failure here is a broken build,
     /// never bad user input. Tests load every constant.
     static func bundled<T>(_ what: String, _ make: () throws -> T) -> T {
-        do { return try make() } catch { fatalError("Data module resources are broken (\(what)): \(error)") }
+        do { return try make() } catch { fatalError("SapiensData module resources are broken (\(what)): \(error)") }
     }
 }
 
