@@ -71,6 +71,7 @@ import resource
 import statistics
 import sys
 import time
+import types
 
 import torch
 import torch.nn as nn
@@ -394,6 +395,50 @@ def sapiens_seg_flop(b=1, d=1024, depth=24, gh=64, gw=48, deconv=(768, 768, 768)
     return b * (enc + head)
 
 
+def sapiens2_seg_flop(d=1024, depth=24, heads=16, ffn=4096, registers=8, gh=64, gw=48,
+                      kv_heads=(16,) * 8 + (8,) * 8 + (16,) * 8, deconv=(512, 256, 128, 64), conv=(64, 64),
+                      classes=29):
+    """Sapiens2 seg forward: q/o (D x D), k/v (D x kv*hd), scores and weighted sum, SwiGLU (3 D x ffn), the
+    patch conv, then the head's k4 deconvs (16 taps per input pixel), 1x1 convs and predictor."""
+    t, hd = 1 + registers + gh * gw, d // heads
+    f = 2 * gh * gw * d * PATCH_K
+    for kv in kv_heads[:depth]:
+        f += 2 * t * d * (2 * d + 2 * kv * hd) + 4 * t * t * d + 2 * t * d * ffn * 3
+    c, h, w = d, gh, gw
+    for out in deconv:
+        f += 2 * c * out * 16 * h * w
+        c, h, w = out, 2 * h, 2 * w
+    for out in conv:
+        f += 2 * c * out * h * w
+        c = out
+    return f + 2 * c * classes * h * w
+
+
+def make_sapiens2_seg(mode):
+    """transformers' Sapiens2ForSemanticSegmentation with the released 0.4B seg config (random weights) on one
+    1024x768 image: fp32 eager, or under torch.autocast("cpu", dtype=torch.bfloat16). transformers is imported
+    only here, so the other figures need torch alone."""
+    def setup():
+        # PyPI's torchvision wheels are CUDA builds whose compiled ops cannot load against a CPU torch;
+        # transformers needs only torchvision's pure-torch parts, so the fake-kernel registration is skipped.
+        sys.modules.setdefault("torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations"))
+        from transformers import Sapiens2Config, Sapiens2ForSemanticSegmentation
+        config = Sapiens2Config(hidden_size=1024, intermediate_size=4096, num_hidden_layers=24, num_attention_heads=16,
+                                num_key_value_attention_heads=8, image_size=[1024, 768], num_labels=29,
+                                head_config=dict(upsample_out_channels=[512, 256, 128, 64], conv_out_channels=[64, 64]))
+        model = Sapiens2ForSemanticSegmentation(config).eval()
+        img = torch.randn(1, 3, 1024, 768)
+
+        def step():
+            with torch.inference_mode():
+                if mode == "bf16_autocast":
+                    with torch.autocast("cpu", dtype=torch.bfloat16):
+                        return model(pixel_values=img).logits
+                return model(pixel_values=img).logits
+        return step
+    return setup, sapiens2_seg_flop()
+
+
 # --------------------------------------------------------------------------
 # Workloads
 # --------------------------------------------------------------------------
@@ -471,6 +516,10 @@ def workloads(args):
     # Issue 29: the shipped Sapiens-0.3B MAE recipe at 1024 px (4096 patches), one AdamW step at batch 2.
     s, f = make_mae_train("sapiens_0.3b", 2, args.attn == "sdpa", args.adamw, img_size=1024)
     w["mae_sapiens_0.3b_1024_train_b2"] = (s, f, True)
+    # Issue 26: transformers' Sapiens2-0.4B seg at 1024x768, fp32 eager and bf16 autocast (`name@mode`).
+    for mode, suffix in (("fp32", ""), ("bf16_autocast", "@bf16_autocast")):
+        s, f = make_sapiens2_seg(mode)
+        w["sapiens2_0.4b_seg_infer_b1" + suffix] = (s, f, True)
     # Attention alone at the decoder's size (4097 tokens, 512 wide, 16 heads), forward and backward.
     def attention_setup(t=4097, d=512, heads=16):
         qkv = torch.randn(1, t, 3 * d, requires_grad=True)

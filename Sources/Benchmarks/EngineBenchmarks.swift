@@ -13,6 +13,8 @@ public enum EngineBenchmarks {
         public let heavy: Bool
         /// Builds the model and returns the closure to time.
         public let setup: () -> () -> Void
+        /// Further modes the peer script times for this figure, as `name@mode` (e.g. bf16 autocast).
+        public var peerModes: [String] = []
     }
 
     static let patchK = 3 * 16 * 16
@@ -63,6 +65,14 @@ public enum EngineBenchmarks {
             let imgs = Tensor.randn([1, 3, sapiens.imageHeight, sapiens.imageWidth], rng: rng)
             return { withNoGrad { _ = head(vit.featureMap(vit(imgs))) } }
         })
+        // Issue 26's workload: Sapiens2-0.4B seg at 1024x768; the peer also times bf16 autocast.
+        if let s2 = Sapiens2Benchmark.segConfig() {
+            var fig = Workload(name: "sapiens2_0.4b_seg_infer_b1", gflop: Sapiens2Benchmark.forwardFLOP(s2) / 1e9, heavy: true) {
+                Sapiens2Benchmark.segInference(s2)
+            }
+            fig.peerModes = ["bf16_autocast"]
+            w.append(fig)
+        }
         // Issue 29's workload: one step of the shipped Sapiens-0.3B MAE recipe at 1024 px (64x64 patches + cls,
         // decoder 512/8/16), batch 2; run it alone (`--only`) for its peak RSS.
         var sapiensMAE = ViTConfig.sapiens_0_3b

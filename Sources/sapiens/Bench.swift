@@ -69,25 +69,32 @@ struct Bench: ParsableCommand {
                 continue
             }
             // Alternate our timing and PyTorch's on this figure, so both see the same machine (it is shared and noisy).
-            var mine: [BenchFigure] = [], theirs: [Double] = [], perRound: [Double] = []
+            // The peer times the figure itself (fp32 eager) and any further modes it has (`name@mode`).
+            let peerNames = [w.name] + w.peerModes.map { "\(w.name)@\($0)" }
+            var mine: [BenchFigure] = [], theirs: [String: [Double]] = [:], perRound: [String: [Double]] = [:]
             for _ in 0..<max(rounds, 1) {
                 let fig = BenchTimer.measure(name: w.name, gflop: w.gflop, reps: reps, body)
                 mine.append(fig)
                 print(String(decoding: try encoder.encode(fig), as: UTF8.self))
                 fflush(stdout)
                 let peer: [String: [Double]]
-                do { peer = try PyTorchPeer.run(python: python, names: [w.name], reps: reps) } catch { throw fail(error) }
-                guard let times = peer[w.name], !times.isEmpty else { throw fail(PeerError(description: "\(python) scripts/bench_pytorch.py printed no figure for \(w.name)")) }
-                theirs += times
-                perRound.append(BenchTimer.figure(name: w.name, gflop: 0, times: times, otherLoad: 0).ms_median / fig.ms_median)
+                do { peer = try PyTorchPeer.run(python: python, names: peerNames, reps: reps) } catch { throw fail(error) }
+                for name in peerNames {
+                    guard let times = peer[name], !times.isEmpty else { throw fail(PeerError(description: "\(python) scripts/bench_pytorch.py printed no figure for \(name)")) }
+                    theirs[name, default: []] += times
+                    perRound[name, default: []].append(BenchTimer.figure(name: name, gflop: 0, times: times, otherLoad: 0).ms_median / fig.ms_median)
+                }
             }
             guard let pooled = BenchTimer.pooled(mine) else { continue }
-            let theirMedian = BenchTimer.figure(name: w.name, gflop: 0, times: theirs, otherLoad: 0).ms_median
-            let line: [String: Any] = ["name": w.name, "swift_ms_median": pooled.ms_median, "pytorch_ms_median": theirMedian,
-                                       "speedup_vs_pytorch": theirMedian / pooled.ms_median, "speedup_per_round": perRound,
-                                       "rounds": perRound.count, "reps_per_round": reps]
-            print(String(decoding: try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys]), as: UTF8.self))
-            fflush(stdout)
+            for name in peerNames {
+                let theirMedian = BenchTimer.figure(name: name, gflop: 0, times: theirs[name] ?? [], otherLoad: 0).ms_median
+                var line: [String: Any] = ["name": name, "swift_ms_median": pooled.ms_median, "pytorch_ms_median": theirMedian,
+                                           "speedup_vs_pytorch": theirMedian / pooled.ms_median, "speedup_per_round": perRound[name] ?? [],
+                                           "rounds": perRound[name]?.count ?? 0, "reps_per_round": reps]
+                if let rss = pooled.peak_rss_mib { line["swift_peak_rss_mib"] = rss }
+                print(String(decoding: try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys]), as: UTF8.self))
+                fflush(stdout)
+            }
         }
         for w in ThroughputBenchmarks.all where wanted?.contains(w.name) ?? true {
             do { print(String(decoding: try encoder.encode(try w.run()), as: UTF8.self)) } catch { throw fail(error) }

@@ -63,7 +63,7 @@ struct InferRun: ParsableCommand {
     func run() throws {
         if let w = BLAS.coreTypeWarning() { FileHandle.standardError.write(Data((w + "\n").utf8)) }
         // A Sapiens2 hub folder (config.json with model_type sapiens2) runs through its own pipeline.
-        if checkpoints.count == 1, Sapiens2Checkpoint.isSapiens2Folder(checkpoints[0]) { return try runSapiens2(checkpoints[0]) }
+        if checkpoints.count == 1, Sapiens2Checkpoint.isSapiens2Checkpoint(checkpoints[0]) { return try runSapiens2(checkpoints[0]) }
         do {
             let wanted: [VisionTask]
             if task == "all" { wanted = VisionTask.allCases }

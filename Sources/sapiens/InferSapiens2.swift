@@ -8,13 +8,16 @@ import Tensor
 import Training
 
 extension InferRun {
-    /// `sapiens infer --checkpoint DIR --task seg|pose|normal|pointmap|matting [--raw] IMAGES` on a Sapiens2 folder.
+    /// `sapiens infer --checkpoint DIR|FILE --task seg|pose|normal|pointmap|matting [--raw] IMAGES` on a Sapiens2
+    /// hub folder, or a single safetensors file in the original layout (config read off its shapes).
     func runSapiens2(_ folder: String) throws {
         do {
-            let model = try Sapiens2Checkpoint.load(folder: folder)
+            let model = try Sapiens2Checkpoint.load(path: folder)
             let runner = try Sapiens2Runner(model: model)
             runner.raw = raw
-            runner.flipTest = flipTest
+            // Without flip pairs (a standalone file has none) a flipped pass would average left with right.
+            runner.flipTest = flipTest && !(model.config.task == .pose && model.config.flipPairs.isEmpty)
+            if flipTest && !runner.flipTest { say("infer: no flip pairs in \(folder); pose runs without the flip test") }
             guard task == "all" || task == runner.taskName else {
                 throw ValidationError("--task \(task) but \(folder) is a Sapiens2 \(runner.taskName) model (\(model.config.task.rawValue))")
             }

@@ -1,5 +1,6 @@
 import Benchmarks
 import Models
+import Tensor
 import Training
 import XCTest
 
@@ -27,6 +28,26 @@ final class BenchmarkTests: XCTestCase {
         XCTAssertEqual(byName["mae_small_train_b32"] ?? 0, 361.99, accuracy: 0.01)
         XCTAssertEqual(byName["vit_base_infer_b8"] ?? 0, 281.01, accuracy: 0.01)
         XCTAssertEqual(byName["vit_tiny_infer_b1"] ?? 0, 2.51, accuracy: 0.01)
+        XCTAssertEqual(byName["sapiens2_0.4b_seg_infer_b1"] ?? 0, 3589.41, accuracy: 0.01)
+    }
+
+    /// The Sapiens2 figure is the released 0.4B seg config, its peer also times bf16 autocast, and the same
+    /// workload runs end to end at a tiny size.
+    func testSapiens2FigureIsTheReleasedSegConfig() {
+        guard let fig = EngineBenchmarks.all.first(where: { $0.name == "sapiens2_0.4b_seg_infer_b1" }),
+              var c = Sapiens2Benchmark.segConfig() else { return XCTFail("no sapiens2_0.4b_seg_infer_b1 figure") }
+        XCTAssertTrue(fig.heavy)
+        XCTAssertEqual(fig.peerModes, ["bf16_autocast"])
+        XCTAssertEqual([c.hiddenSize, c.numHiddenLayers, c.numAttentionHeads, c.intermediateSize, c.numLabels], [1024, 24, 16, 4096, 29])
+        XCTAssertEqual([c.imageHeight, c.imageWidth], [1024, 768])
+        XCTAssertEqual(c.numKeyValueHeadsPerLayer.filter { $0 == 8 }.count, 8)
+        c.hiddenSize = 32; c.numAttentionHeads = 2; c.intermediateSize = 48; c.numHiddenLayers = 2
+        c.numKeyValueHeadsPerLayer = [2, 1]; c.imageHeight = 64; c.imageWidth = 48
+        c.head = Sapiens2HeadConfig(upsampleOutChannels: [16, 8], convOutChannels: [8])
+        let model = Sapiens2TaskModel(c)
+        let logits = withNoGrad { model(Tensor.randn([1, 3, 64, 48], rng: RNG(seed: 1))).head }
+        XCTAssertEqual(logits?.shape, [1, 29, 16, 12])
+        Sapiens2Benchmark.segInference(c)()
     }
 
     func testTimerReportsOrderedFigures() {

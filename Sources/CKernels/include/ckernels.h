@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "sk_atomics.h"
+#include "sk_fused.h"
 
 #ifdef __cplusplus
 extern "C" {

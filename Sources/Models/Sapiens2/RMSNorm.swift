@@ -1,17 +1,7 @@
 import NN
 import Tensor
 
-extension Tensor {
-    /// RMSNorm over the last axis: x / sqrt(mean(x²) + eps), times `weight` (transformers' `Sapiens2RMSNorm`,
-    /// T5's LayerNorm). Composed from engine ops, so its backward is theirs.
-    public func rmsNorm(weight: Tensor?, eps: Float) -> Tensor {
-        let meanSquare = (self * self).mean(axis: rank - 1, keepDims: true)
-        let y = self * (meanSquare + eps).pow(-0.5)
-        return weight.map { y * $0 } ?? y
-    }
-}
-
-/// RMSNorm with a learned per-channel weight (initialised to 1).
+/// RMSNorm with a learned per-channel weight (initialised to 1); the op is the engine's fused `rmsNorm`.
 public final class RMSNorm: Module {
     public let weight: Tensor
     public let eps: Float

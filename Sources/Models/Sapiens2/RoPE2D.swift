@@ -71,19 +71,3 @@ public struct RoPE2D: Sendable {
         tables(RoPE2D.coordinates(gridHeight: gh, gridWidth: gw))
     }
 }
-
-extension Tensor {
-    /// Rotates the patch tokens of x (B, L, heads, headDim): tokens `prefix..<L` by the tables' rows
-    /// (x·cos + rotate_half(x)·sin, rotate_half(x) = [-x₂, x₁]); the first `prefix` tokens pass unchanged.
-    public func rope2D(cos: Tensor, sin: Tensor, prefix: Int) -> Tensor {
-        precondition(rank == 4 && cos.shape == [shape[1] - prefix, shape[3]] && sin.shape == cos.shape,
-                     "rope2D: x \(shape), tables \(cos.shape) with \(prefix) prefix tokens")
-        let (l, hd) = (shape[1], shape[3])
-        let patches = prefix == 0 ? self : slice(axis: 1, start: prefix, length: l - prefix)
-        let x1 = patches.slice(axis: 3, start: 0, length: hd / 2), x2 = patches.slice(axis: 3, start: hd / 2, length: hd / 2)
-        let rotated = Tensor.concat([x2 * -1, x1], axis: 3)
-        let c = cos.reshaped([1, l - prefix, 1, hd]), s = sin.reshaped([1, l - prefix, 1, hd])
-        let out = patches * c + rotated * s
-        return prefix == 0 ? out : Tensor.concat([slice(axis: 1, start: 0, length: prefix), out], axis: 1)
-    }
-}

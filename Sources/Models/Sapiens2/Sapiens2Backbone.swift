@@ -74,7 +74,7 @@ public final class Sapiens2Layer: Module {
     }
 
     public func callAsFunction(_ x: Tensor, rope: (cos: Tensor, sin: Tensor), prefix: Int) -> Tensor {
-        let h = x + layerScale1(attention(norm1(x), rope: rope, prefix: prefix))
+        let h = x.addingScaled(attention(norm1(x), rope: rope, prefix: prefix), by: layerScale1.lambda1)
         return h + mlp(norm2(h))
     }
 }

@@ -62,13 +62,16 @@ public enum Sapiens2Checkpoint {
 
     /// Copies every tensor of `files` into `model`, renamed to our names; throws one `Sapiens2Error.weights`
     /// naming `source` when anything does not fit (nothing is half-loaded silently: the error says so).
-    public static func loadWeights(into model: Sapiens2TaskModel, files: [String], source: String) throws {
+    /// `optional` names parameters a file may lack (they keep their initial value).
+    public static func loadWeights(into model: Sapiens2TaskModel, files: [String], source: String,
+                                   optional: (String) -> Bool = { _ in false }) throws {
         let params = Dictionary(uniqueKeysWithValues: model.namedParameters())
         var loaded = Set<String>()
         var unexpected: [String] = [], wrongShapes: [String] = []
         let c = model.config
         for file in files {
-            let st = try SafeTensors.load(path: file)
+            // Mapped and converted tensor by tensor into the parameters: no second copy of the file is held.
+            let st = try MappedSafeTensors(path: file)
             for stored in st.names {
                 let e = try st.entry(stored)
                 guard [.F32, .F16, .BF16, .F64].contains(e.dtype) else {
@@ -82,8 +85,7 @@ public enum Sapiens2Checkpoint {
                     }
                     guard e.shape == p.shape else { wrongShapes.append("\(stored) \(e.shape) (expected \(p.shape))"); continue }
                     guard !loaded.contains(name) else { throw Sapiens2Error.files(path: file, reason: "'\(stored)' is stored twice") }
-                    let t = try st.tensor(stored)
-                    p.copyValues(from: t)
+                    try st.read(stored, into: [p])
                     loaded.insert(name)
                 case .fusedGateUp(let gateName, let upName):
                     guard let g = params[gateName], let u = params[upName] else { unexpected.append(stored); continue }
@@ -92,15 +94,13 @@ public enum Sapiens2Checkpoint {
                         wrongShapes.append("\(stored) \(e.shape) (expected \(expected): gate and up fused)"); continue
                     }
                     guard !loaded.contains(gateName) else { throw Sapiens2Error.files(path: file, reason: "'\(stored)' is stored twice") }
-                    let t = try st.tensor(stored)
-                    g.copyValues(from: t, count: g.count)
-                    u.copyValues(from: t, sourceOffset: g.count, count: u.count)
+                    try st.read(stored, into: [g, u])
                     loaded.insert(gateName)
                     loaded.insert(upName)
                 }
             }
         }
-        let missing = params.keys.filter { !loaded.contains($0) && !Sapiens2WeightNames.ignorable($0) }.sorted()
+        let missing = params.keys.filter { !loaded.contains($0) && !Sapiens2WeightNames.ignorable($0) && !optional($0) }.sorted()
         if !missing.isEmpty || !unexpected.isEmpty || !wrongShapes.isEmpty {
             func capped(_ list: [String]) -> [String] {
                 list.count <= 40 ? list : Array(list.prefix(40)) + ["… \(list.count - 40) more"]

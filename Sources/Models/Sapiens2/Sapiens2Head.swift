@@ -40,7 +40,7 @@ public final class Sapiens2ConvLayer: Module {
         var y: Tensor
         if let conv { y = conv(x) } else if let deconv { y = deconv(x) } else { y = x }
         if kind == .pixelShuffle { y = y.pixelShuffle(2) }
-        return y.instanceNorm().silu()
+        return Tensor.instanceNormSiLU(consuming: y)
     }
 }
 

@@ -22,9 +22,9 @@ public enum Sapiens2Activation: Sendable {
 }
 
 extension Tensor {
-    /// SwiGLU's gate: act(gate) ⊙ up (SiLU by default).
+    /// SwiGLU's gate: act(gate) ⊙ up (SiLU by default, fused in one pass).
     public static func swiGLU(gate: Tensor, up: Tensor, activation: Sapiens2Activation = .silu) -> Tensor {
-        activation(gate) * up
+        activation == .silu ? Tensor.siluGate(gate: gate, up: up) : activation(gate) * up
     }
 }
 

@@ -103,7 +103,28 @@ public protocol Backend: AnyObject, Sendable {
     /// dp <- p * (dp - delta[row]): the scores' gradient (before the 1/sqrt(hd) scale).
     func flashBwdDs(_ p: UnsafePointer<Float>?, _ dp: UnsafeMutablePointer<Float>?, _ rows: Int, _ n: Int, _ ld: Int, _ delta: UnsafePointer<Float>?)
     /// out[i] = dot(a row i, b row i) over n columns (delta = rowsum(dO * O)).
-    func rowdotStrided(_ a: UnsafePointer<Float>?, _ lda: Int, _ b: UnsafePointer<Float>?, _ ldb: Int, _ rows: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>?)}
+    func rowdotStrided(_ a: UnsafePointer<Float>?, _ lda: Int, _ b: UnsafePointer<Float>?, _ ldb: Int, _ rows: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>?)
+    /// Attention block products without GEMM packing (contracts in sk_fused.h): s = q · kt (kt is K transposed,
+    /// hd × cols), and o += p · v.
+    func attnScores(_ q: UnsafePointer<Float>?, _ ldq: Int, _ kt: UnsafePointer<Float>?, _ ldk: Int, _ s: UnsafeMutablePointer<Float>?, _ lds: Int, _ rows: Int, _ cols: Int, _ hd: Int)
+    func attnPV(_ p: UnsafePointer<Float>?, _ ldp: Int, _ v: UnsafePointer<Float>?, _ ldv: Int, _ o: UnsafeMutablePointer<Float>?, _ ldo: Int, _ rows: Int, _ cols: Int, _ hd: Int)
+
+    // MARK: Fused row kernels of the Sapiens2 blocks (contracts in Sources/CKernels/include/sk_fused.h)
+
+    /// RMSNorm rows of (m, n): out = x * rstd * w (w may be nil; rstd, m entries, may be nil).
+    func rmsnormFwd(_ x: UnsafePointer<Float>?, _ w: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>?, _ rstd: UnsafeMutablePointer<Float>?, _ m: Int, _ n: Int, _ eps: Float)
+    /// gx from gy and the saved rstd; gw (if not nil) accumulates.
+    func rmsnormBwd(_ x: UnsafePointer<Float>?, _ w: UnsafePointer<Float>?, _ rstd: UnsafePointer<Float>?, _ gy: UnsafePointer<Float>?, _ gx: UnsafeMutablePointer<Float>?, _ gw: UnsafeMutablePointer<Float>?, _ m: Int, _ n: Int)
+    /// Rotary embedding of `tokens` rows of `heads` heads of hd channels by table rows (backward: its adjoint).
+    func rope(_ x: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>?, _ cos: UnsafePointer<Float>?, _ sin: UnsafePointer<Float>?, _ tokens: Int, _ heads: Int, _ hd: Int, _ backward: Bool)
+    /// out = silu(gate) * up; and its backward.
+    func swigluFwd(_ gate: UnsafePointer<Float>?, _ up: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>?, _ n: Int)
+    func swigluBwd(_ gate: UnsafePointer<Float>?, _ up: UnsafePointer<Float>?, _ gy: UnsafePointer<Float>?, _ ggate: UnsafeMutablePointer<Float>?, _ gup: UnsafeMutablePointer<Float>?, _ n: Int)
+    /// out[i, j] = x[i, j] + y[i, j] * s[j].
+    func addScaledRowvec(_ x: UnsafePointer<Float>?, _ y: UnsafePointer<Float>?, _ s: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>?, _ m: Int, _ n: Int)
+    /// In place: each plane of n values becomes silu(instance-normalised value).
+    func instnormSiluInplace(_ x: UnsafeMutablePointer<Float>?, _ planes: Int, _ n: Int, _ eps: Float)
+}
 
 extension Backend {
     /// `gemm` with PyTorch-like defaults (alpha 1, beta 0, no bias).

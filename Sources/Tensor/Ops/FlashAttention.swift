@@ -44,28 +44,31 @@ enum FlashAttention {
         // Per worker: one scores block, then the running max and sum of its rows.
         let scratch = Tensor.empty([workers, flashQueryBlock * flashKeyBlock + 2 * flashQueryBlock])
         let perWorker = flashQueryBlock * flashKeyBlock + 2 * flashQueryBlock
-        BLAS.singleThreaded {
-            parallelJobs(jobs) { job, w in
-                let bh = job / qBlocks, r0 = (job % qBlocks) * flashQueryBlock, rows = min(flashQueryBlock, L - r0)
-                let b = bh / s.heads, h = bh % s.heads, kvh = h / s.group
-                let sc = scratch.ptr + w * perWorker
-                let m = sc + flashQueryBlock * flashKeyBlock, l = m + flashQueryBlock
-                let qp = q.at(b, h, r0, hd), op = out.at(b, h, r0, hd)
-                for r in 0..<rows { (op + r * out.rowStride).update(repeating: 0, count: hd) }
-                m.update(repeating: -.infinity, count: rows)
-                l.update(repeating: 0, count: rows)
-                var c0 = 0
-                while c0 < L {
-                    let cols = min(flashKeyBlock, L - c0)
-                    backend.gemm(transA: false, transB: true, m: rows, n: cols, k: hd, a: qp, lda: q.rowStride,
-                          b: k.at(b, kvh, c0, hd), ldb: k.rowStride, c: sc, ldc: flashKeyBlock)
-                    backend.flashFwdStep(sc, rows, cols, flashKeyBlock, scale, m, l, op, out.rowStride, hd)
-                    backend.gemm(transA: false, transB: false, m: rows, n: hd, k: cols, a: sc, lda: flashKeyBlock,
-                          b: v.at(b, kvh, c0, hd), ldb: v.rowStride, beta: 1, c: op, ldc: out.rowStride)
-                    c0 += cols
-                }
-                backend.flashFwdFinish(op, rows, out.rowStride, hd, m, l, lse.map { $0 + bh * L + r0 })
+        // Each key/value head transposed once (hd × L), so the score blocks are register-tiled products of
+        // contiguous rows: these blocks are small enough that GEMM packing cost about as much as the product.
+        let kt = Tensor.empty([s.batch * s.kvHeads, hd, L])
+        parallelFor(s.batch * s.kvHeads) { bk in
+            backend.transpose2d(k.at(bk / s.kvHeads, bk % s.kvHeads, 0, hd), k.rowStride, kt.ptr + bk * hd * L, L, L, hd)
+        }
+        parallelJobs(jobs) { job, w in
+            let bh = job / qBlocks, r0 = (job % qBlocks) * flashQueryBlock, rows = min(flashQueryBlock, L - r0)
+            let b = bh / s.heads, h = bh % s.heads, kvh = h / s.group
+            let sc = scratch.ptr + w * perWorker
+            let m = sc + flashQueryBlock * flashKeyBlock, l = m + flashQueryBlock
+            let qp = q.at(b, h, r0, hd), op = out.at(b, h, r0, hd)
+            let kth = kt.ptr + (b * s.kvHeads + kvh) * hd * L
+            for r in 0..<rows { (op + r * out.rowStride).update(repeating: 0, count: hd) }
+            m.update(repeating: -.infinity, count: rows)
+            l.update(repeating: 0, count: rows)
+            var c0 = 0
+            while c0 < L {
+                let cols = min(flashKeyBlock, L - c0)
+                backend.attnScores(qp, q.rowStride, kth + c0, L, sc, flashKeyBlock, rows, cols, hd)
+                backend.flashFwdStep(sc, rows, cols, flashKeyBlock, scale, m, l, op, out.rowStride, hd)
+                backend.attnPV(sc, flashKeyBlock, v.at(b, kvh, c0, hd), v.rowStride, op, out.rowStride, rows, cols, hd)
+                c0 += cols
             }
+            backend.flashFwdFinish(op, rows, out.rowStride, hd, m, l, lse.map { $0 + bh * L + r0 })
         }
     }
 
