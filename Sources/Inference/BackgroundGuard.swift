@@ -32,16 +32,36 @@ public struct BackgroundGuard: Sendable {
         /// Person opacity per pixel (0…1) when the guard triggered.
         public var foreground: [Float]?
         public var composited: Bool { foreground != nil }
+        /// The cut-out came from a matting model's alpha (else the image's own alpha, or the keyed backdrop).
+        public var matted = false
 
         public init(image: Image, check: BackgroundCheck, foreground: [Float]?) {
             self.image = image; self.check = check; self.foreground = foreground
         }
     }
 
-    public func apply(_ input: Image, name: String) -> Result {
+    /// A matting model's cut-out of the image, at its size: alpha (H·W, 0…1) and, when the model predicts it, the
+    /// person's colours pre-multiplied by alpha (planar 3 × H × W, 0…1).
+    public struct Matte: Sendable {
+        public var alpha: [Float]
+        public var foreground: [Float]?
+        public init(alpha: [Float], foreground: [Float]? = nil) { self.alpha = alpha; self.foreground = foreground }
+    }
+
+    /// The image depth and normals should see. The check decides whether a background is composited; `matte`
+    /// (run only then) gives the cut-out: a matting model's alpha is cleaner than a key on the border colour,
+    /// which cannot separate a person wearing the backdrop's colour. An input's own alpha channel is exact and wins.
+    public func apply(_ input: Image, name: String, matte: (() -> Matte?)? = nil) -> Result {
         let check = BackgroundCheck.measure(input, thresholds: thresholds)
         let rgb = input.channels == 3 ? input : input.toRGB()
         guard enabled, check.triggered else { return Result(image: rgb, check: check, foreground: nil) }
+        let n = rgb.width * rgb.height
+        if check.finding != .transparent, let m = matte?(), m.alpha.count == n, m.foreground.map({ $0.count == 3 * n }) ?? true {
+            var r = Result(image: composite(rgb, matte: m, over: background(width: rgb.width, height: rgb.height, name: name)),
+                           check: check, foreground: m.alpha)
+            r.matted = true
+            return r
+        }
         let alpha: [Float]
         switch check.finding {
         case .transparent:
@@ -73,6 +93,25 @@ public struct BackgroundGuard: Sendable {
             }
         }
         return Result(image: out, check: check, foreground: alpha)
+    }
+
+    /// The photo over `bg` through a matte: the photo where alpha is 1, the background where it is 0, and between,
+    /// the predicted pre-multiplied person colour plus (1 − alpha)·background, which leaves none of the old
+    /// backdrop in the edge (alpha-blending the photo itself would keep its share there).
+    func composite(_ rgb: Image, matte m: Matte, over bg: Image) -> Image {
+        var out = rgb
+        let n = rgb.width * rgb.height
+        for p in 0..<n {
+            let a = min(max(m.alpha[p], 0), 1)
+            guard a < 1 else { continue }
+            for c in 0..<3 {
+                let b = Float(bg.pixels[3 * p + c])
+                let person = m.foreground.map { 255 * $0[c * n + p] } ?? a * Float(rgb.pixels[3 * p + c])
+                let v = a == 0 ? b : person + (1 - a) * b
+                out.pixels[3 * p + c] = UInt8(min(max(v.rounded(), 0), 255))
+            }
+        }
+        return out
     }
 
     /// 1 on the person, 0 on the border-coloured region connected to the image edge (4-neighbour flood fill

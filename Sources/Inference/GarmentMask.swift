@@ -13,30 +13,9 @@ public struct GarmentMask: Sendable, Equatable {
         self.classes = classes; self.dilation = dilation; self.feather = feather
     }
 
-    /// Class ids of a garment spec: `upper` (Upper_Clothing), `lower` (Lower_Clothing), `full` (both and
-    /// Apparel), or a comma list of Sapiens-28 class names or ids; `arms` / `torso` add the skin the new
-    /// garment may cover (sleeves, necklines).
+    /// Class ids of a garment spec in the Sapiens-28 classes (`GarmentVocabulary.classes` for any vocabulary).
     public static func classes(for spec: String, arms: Bool = false, torso: Bool = false) throws -> Set<UInt8> {
-        let names = SegClasses.sapiens28.names
-        func id(_ name: String) -> UInt8 { UInt8(names.firstIndex(of: name) ?? 0) }
-        var out: Set<UInt8>
-        switch spec.lowercased() {
-        case "upper": out = [id("Upper_Clothing")]
-        case "lower": out = [id("Lower_Clothing")]
-        case "full": out = [id("Upper_Clothing"), id("Lower_Clothing"), id("Apparel")]
-        default:
-            out = []
-            for part in spec.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
-                if let n = Int(part), (1..<names.count).contains(n) { out.insert(UInt8(n)); continue }
-                guard let i = names.firstIndex(where: { $0.lowercased() == part.lowercased() }), i > 0 else {
-                    throw InferenceError.option(name: "--garment", problem: "'\(part)' is not upper, lower, full, or a Sapiens-28 class name or id 1…27 (e.g. Upper_Clothing,Torso)")
-                }
-                out.insert(UInt8(i))
-            }
-        }
-        if arms { out.formUnion(["Left_Upper_Arm", "Left_Lower_Arm", "Right_Upper_Arm", "Right_Lower_Arm"].map(id)) }
-        if torso { out.insert(id("Torso")) }
-        return out
+        try GarmentVocabulary.sapiens28.classes(for: spec, arms: arms, torso: torso)
     }
 
     /// The hard garment pixels (before dilation).

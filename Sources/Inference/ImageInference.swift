@@ -38,10 +38,16 @@ public struct ImageResult: Sendable {
 
 /// Runs one checkpoint per task on images of any size: pose top-down on person boxes (the whole image when
 /// there are none), segmentation on the original, depth and normals on the background-guarded image.
+/// Sapiens2 hub models can stand in for seg, depth (a pointmap's Z) and normal, and a Sapiens2 matting model
+/// gives the guard its cut-out (`add(sapiens2:path:)`).
 public final class ImageInference {
     public let models: [VisionTask: TaskModel]
     public var backgroundGuard = BackgroundGuard()
     let predictors: [VisionTask: TaskPredictor]
+    /// Sapiens2 models by the v1 task they stand in for.
+    public private(set) var sapiens2: [VisionTask: Sapiens2Dense] = [:]
+    /// Cuts the person out for the background guard.
+    public private(set) var matting: Sapiens2Dense?
 
     /// At most one model per task; `paths` (same order) name the files in errors.
     public init(models list: [TaskModel], paths: [String] = [], flipTest: Bool = true, batchSize: Int = 4) throws {
@@ -62,18 +68,40 @@ public final class ImageInference {
         }
     }
 
-    public var tasks: [VisionTask] { VisionTask.allCases.filter { models[$0] != nil } }
+    public var tasks: [VisionTask] { VisionTask.allCases.filter { models[$0] != nil || sapiens2[$0] != nil } }
+
+    /// Adds a Sapiens2 model in the role its task plays here: segmentation as seg, pointmap as depth, normal as
+    /// normal, matting as the guard's cut-out. `option` names the flag in errors.
+    public func add(sapiens2 model: Sapiens2TaskModel, path: String, option: String = "--checkpoint") throws {
+        let dense = try Sapiens2Dense(model, path: path)
+        let role: VisionTask
+        switch model.config.task {
+        case .segmentation: role = .seg
+        case .pointmap: role = .depth
+        case .normal: role = .normal
+        case .matting:
+            guard matting == nil else { throw InferenceError.option(name: option, problem: "two matting models (the second is \(path))") }
+            matting = dense
+            return
+        case .pose, .backbone:
+            throw InferenceError.option(name: option, problem: "\(path) is a Sapiens2 \(model.config.task.rawValue); here a segmentation, pointmap, normal or matting folder is needed")
+        }
+        guard models[role] == nil, sapiens2[role] == nil else {
+            throw InferenceError.option(name: option, problem: "two \(role.rawValue) models (the second is \(path)); give one per task")
+        }
+        sapiens2[role] = dense
+    }
 
     public func run(_ input: Image, name: String, boxes: [PersonBox] = []) -> ImageResult {
         let rgb = input.channels == 3 ? input : input.toRGB()
         var r = ImageResult(name: name, image: rgb)
         if let p = predictors[.pose] { r.people = p.pose(rgb, boxes: boxes) }
-        if let p = predictors[.seg] { r.seg = p.dense([rgb])[0].classes }
-        if predictors[.depth] != nil || predictors[.normal] != nil {
-            let g = backgroundGuard.apply(input, name: name)
+        if let p = predictors[.seg] { r.seg = p.dense([rgb])[0].classes } else if let s = sapiens2[.seg] { r.seg = s.classes(rgb) }
+        if [VisionTask.depth, .normal].contains(where: { predictors[$0] != nil || sapiens2[$0] != nil }) {
+            let g = backgroundGuard.apply(input, name: name, matte: matting.map { m in { m.matte(rgb) } })
             r.guarded = g
-            if let p = predictors[.depth] { r.depth = p.dense([g.image])[0].values }
-            if let p = predictors[.normal] { r.normals = p.dense([g.image])[0].values }
+            if let p = predictors[.depth] { r.depth = p.dense([g.image])[0].values } else if let s = sapiens2[.depth] { r.depth = s.depth(g.image) }
+            if let p = predictors[.normal] { r.normals = p.dense([g.image])[0].values } else if let s = sapiens2[.normal] { r.normals = s.normals(g.image) }
         }
         r.foreground = ImageResult.outputForeground(seg: r.seg, guarded: r.guarded)
         return r

@@ -61,7 +61,7 @@ public enum TryOnBundle {
         req.width = a.width; req.height = a.height
         try put("request", "request.json", try req.json())
         if let seg = a.result.seg {
-            let colours = Visualize.parts(seg, width: a.width, height: a.height, palette: SegClasses.sapiens28.palette)
+            let colours = Visualize.parts(seg, width: a.width, height: a.height, palette: a.vocabulary.palette)
             try put("seg_vis", "seg_vis.png", try ImageCodec.encodePNG(Visualize.blend(a.result.image, colours, alpha: 0.6, where: seg.map { $0 != 0 })))
         }
         if let g = a.result.guarded, g.composited { try put("guard_input", "guard_input.png", try ImageCodec.encodePNG(g.image)) }

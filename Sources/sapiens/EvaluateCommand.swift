@@ -21,7 +21,7 @@ struct EvaluateCommand: ParsableCommand {
             scores any model's COCO keypoint results as pycocotools does.
         """)
 
-    @Option(help: ArgumentHelp("\(TaskRegistry.names()).")) var task = "pose"
+    @Option(help: "The task to score.") var task: VisionTask = .pose
     @Option(help: "Task checkpoint (folder or model.safetensors) to evaluate on --data.") var checkpoint: String?
     @Option(help: "Labelled evaluation set: a folder of .h5 shards, or a labelled folder.") var data: String?
     @Option(help: "Evaluate only the first N images (0 = all).") var limit = 0
@@ -31,26 +31,36 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "COCO keypoints ground-truth JSON.") var gt: String?
     @Option(help: "COCO keypoint results JSON (image_id, category_id, keypoints, score).") var results: String?
     @Option(help: "Also write the metrics as JSON to this file.") var json: String?
-    @Option(name: .customLong("patch-padding"), help: "Converted official checkpoints whose own config and file name do not say it: zero padding of the patch convolution.")
-    var patchPadding: Int?
-    @Option(help: "letterbox or stretch (default: the checkpoint's own; stretch for official ones).") var resize: String?
+    @OptionGroup var checkpointOptions: CheckpointOptions
+
+    /// Scoring a results file against its ground truth, rather than running a checkpoint.
+    var scoresResultsFile: Bool { gt != nil || results != nil }
+
+    func validate() throws {
+        guard limit >= 0 else { throw ValidationError("--limit must be 0 (all) or more (got \(limit))") }
+        guard visualizations >= 0 else { throw ValidationError("--visualizations must be 0 or more (got \(visualizations))") }
+        if scoresResultsFile {
+            guard gt != nil, results != nil else { throw ValidationError("--gt and --results go together") }
+            guard task == .pose else { throw ValidationError("--gt/--results scoring is for --task pose") }
+            guard checkpoint == nil, data == nil else { throw ValidationError("give either --checkpoint C --data D or --gt GT.json --results RESULTS.json, not both") }
+        } else {
+            guard checkpoint != nil, data != nil else {
+                throw ValidationError("give --checkpoint C --data D, or (pose) --gt GT.json --results RESULTS.json")
+            }
+        }
+    }
 
     func run() throws {
-        guard VisionTask(rawValue: task) != nil else { throw ValidationError("--task must be \(TaskRegistry.names())") }
         do {
             if let gt, let results {
-                guard task == "pose" else { throw ValidationError("--gt/--results scoring is for --task pose") }
                 let report = try KeypointEvaluator().evaluate(groundTruthFile: URL(fileURLWithPath: gt), resultsFile: URL(fileURLWithPath: results))
                 print(report.table)
                 if let json { try report.jsonData().write(to: URL(fileURLWithPath: json), options: .atomic) }
                 return
             }
-            guard let checkpoint, let data else {
-                throw ValidationError("give --checkpoint C --data D, or (pose) --gt GT.json --results RESULTS.json")
-            }
-            let model = try loadTaskCheckpoint(checkpoint, overrides: .init(task: VisionTask(rawValue: task), patchPadding: patchPadding,
-                                                                             resize: try parseResize(resize)))
-            guard model.config.task.rawValue == task else {
+            guard let checkpoint, let data else { return }  // validate() required both
+            let model = try loadTaskCheckpoint(checkpoint, overrides: checkpointOptions.overrides(task: task))
+            guard model.config.task == task else {
                 throw ValidationError("--task \(task) but \(checkpoint) is a \(model.config.task.rawValue) checkpoint")
             }
             let corpus = try EvaluationData.open(data, for: model.config)

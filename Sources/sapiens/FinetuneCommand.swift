@@ -16,38 +16,37 @@ struct FinetuneCommand: ParsableCommand {
         prediction PNGs) and checkpoints/step-N/ (model.safetensors, optimizer.safetensors, state.json).
         """)
 
-    @Option(help: ArgumentHelp("\(TaskRegistry.names()) (must match the recipe's task; default: the recipe's).")) var task: String?
-    @Option(help: "Recipe YAML (see recipes/).") var recipe: String
+    @Option(help: "The task (must match the recipe's; default: the recipe's).") var task: VisionTask?
+    @OptionGroup var recipeOptions: RecipeRunOptions
     @Option(name: .customLong("init"), help: "Backbone checkpoint to start from, or `scratch`.") var initFrom: String
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override a recipe field, e.g. --set optim.total_steps=300 (repeatable).", valueName: "field=value"))
-    var overrides: [String] = []
-    @Option(help: "Stop after this many steps (the schedule still follows the recipe's total_steps).") var steps: Int?
-    @Option(help: "Run folder (default runs/<recipe name>).") var out: String?
-    @Flag(help: "Continue from the newest checkpoint in the run folder.") var resume = false
-    @Option(help: "Where rendered synthetic corpora are cached.") var cache = "datasets/generated"
     @Option(name: .customLong("patch-padding"), help: "Zero padding of the patch convolution (the recipe's model.patch_padding); default: the --init checkpoint's, which official checkpoints state in their config or name.")
     var patchPadding: Int?
+
+    func validate() throws {
+        if initFrom != "scratch" && !FileManager.default.fileExists(atPath: initFrom) {
+            throw ValidationError("--init \(initFrom): no such checkpoint (pass a checkpoint folder, a .safetensors file, or `scratch`)")
+        }
+        if let patchPadding, patchPadding < 0 { throw ValidationError("--patch-padding must be 0 or more (got \(patchPadding))") }
+    }
 
     func run() throws {
         if let w = BLAS.coreTypeWarning() { FileHandle.standardError.write(Data((w + "\n").utf8)) }
         do {
-            let overrides = self.overrides + (patchPadding.map { ["model.patch_padding=\($0)"] } ?? [])
+            let (recipe, steps) = (recipeOptions.recipe, recipeOptions.steps)
+            let overrides = recipeOptions.overrides + (patchPadding.map { ["model.patch_padding=\($0)"] } ?? [])
             let r = try FineTuneRecipe.load(path: recipe, overrides: overrides)
             if let w = try r.checkFitsInMemory(path: recipe) { FileHandle.standardError.write(Data((w + "\n").utf8)) }
             if let w = stepsBeyondScheduleWarning(steps: steps, totalSteps: r.optim.total_steps, schedule: r.lrSchedule, baseLR: r.optim.lr) {
                 FileHandle.standardError.write(Data((w + "\n").utf8))
             }
-            if let task, task != r.task {
+            if let task, task.rawValue != r.task {
                 throw ValidationError("--task \(task) but \(recipe) is a \(r.task) recipe")
-            }
-            if initFrom != "scratch" && !FileManager.default.fileExists(atPath: initFrom) {
-                throw ValidationError("--init \(initFrom): no such checkpoint (pass a checkpoint folder, a .safetensors file, or `scratch`)")
             }
             let text = overrides.isEmpty ? try StrictYAML.readText(path: recipe)
                 : "# \(recipe) with --set \(overrides.joined(separator: " --set "))\n" + (try r.yaml())
-            let trainer = FineTuner(recipe: r, recipeText: text, outDir: out ?? "runs/\(r.name)", initFrom: initFrom == "scratch" ? nil : initFrom, steps: steps)
-            trainer.cacheDir = cache
-            let s = try trainer.run(resume: resume)
+            let trainer = FineTuner(recipe: r, recipeText: text, outDir: recipeOptions.out ?? "runs/\(r.name)", initFrom: initFrom == "scratch" ? nil : initFrom, steps: steps)
+            trainer.cacheDir = recipeOptions.cache
+            let s = try trainer.run(resume: recipeOptions.resume)
             guard Communicator.worldIfStarted?.isMain ?? true else { return } // rank 0 reports for the job
             print("fine-tuned \(r.task) for \(s.steps) steps in \(String(format: "%.0f", s.seconds)) s: loss \(s.firstLoss.map { String(format: "%.4f", $0) } ?? "-") → \(s.lastLoss.map { String(format: "%.4f", $0) } ?? "-")")
             if let e = s.evaluation { print(e.table) }
