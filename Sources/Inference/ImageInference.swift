@@ -84,7 +84,7 @@ public final class ImageInference {
             matting = dense
             return
         case .pose, .backbone:
-            throw InferenceError.option(name: option, problem: "\(path) is a Sapiens2 \(model.config.task.rawValue); here a segmentation, pointmap, normal or matting folder is needed")
+            throw InferenceError.option(name: option, problem: "\(path) is a Sapiens2 \(Sapiens2Runner.name(of: model.config.task)) folder; here a segmentation, pointmap, normal or matting folder is needed")
         }
         guard models[role] == nil, sapiens2[role] == nil else {
             throw InferenceError.option(name: option, problem: "two \(role.rawValue) models (the second is \(path)); give one per task")

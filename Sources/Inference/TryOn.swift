@@ -71,7 +71,7 @@ public final class TryOn {
                 v1.append(m)
             case let .sapiens2(m, path):
                 guard m.config.task == t2 else {
-                    throw InferenceError.option(name: option, problem: "\(path) is a Sapiens2 \(m.config.task.rawValue); this needs a \(t2.rawValue) folder\(t == .depth ? " (its Z is the depth)" : "")")
+                    throw InferenceError.option(name: option, problem: "\(path) is a Sapiens2 \(Sapiens2Runner.name(of: m.config.task)) folder; this needs a Sapiens2 \(Sapiens2Runner.name(of: t2)) folder\(t == .depth ? " (its Z is the depth)" : "")")
                 }
                 s2.append((m, path, option))
             }

@@ -34,8 +34,11 @@ public final class Sapiens2Runner {
     }
 
     /// The task's CLI name.
-    public var taskName: String {
-        switch model.config.task {
+    public var taskName: String { Self.name(of: model.config.task) }
+
+    /// A Sapiens2 task's CLI name (seg, pose, normal, pointmap, matting; backbone for a bare model).
+    public static func name(of task: Sapiens2Task) -> String {
+        switch task {
         case .segmentation: return "seg"
         case .pose: return "pose"
         case .normal: return "normal"
