@@ -24,8 +24,12 @@ extension Tensor {
 /// optional RMSNorm of each head's queries and keys (QK-norm), 2-D RoPE on patch tokens, grouped-query
 /// attention, output projection. Names follow transformers' `Sapiens2Attention`.
 public final class Sapiens2Attention: Module {
-    public let qProj: Linear, kProj: Linear, vProj: Linear, oProj: Linear
-    public let qNorm: RMSNorm?, kNorm: RMSNorm?
+    @ModuleInfo public var qProj: Linear
+    @ModuleInfo public var kProj: Linear
+    @ModuleInfo public var vProj: Linear
+    @ModuleInfo public var oProj: Linear
+    @ModuleInfo public var qNorm: RMSNorm?
+    @ModuleInfo public var kNorm: RMSNorm?
     public let heads: Int, kvHeads: Int
 
     public init(dim: Int, heads: Int, kvHeads: Int, queryBias: Bool, keyBias: Bool, valueBias: Bool, projBias: Bool,
@@ -39,11 +43,6 @@ public final class Sapiens2Attention: Module {
         oProj = Linear(dim, dim, bias: projBias, rng: rng)
         qNorm = qkNorm ? RMSNorm(hd, eps: eps) : nil
         kNorm = qkNorm ? RMSNorm(hd, eps: eps) : nil
-    }
-
-    public var children: [(String, Module)] {
-        [("q_proj", qProj), ("k_proj", kProj), ("v_proj", vProj), ("o_proj", oProj)]
-            + (qNorm.map { [("q_norm", $0 as Module)] } ?? []) + (kNorm.map { [("k_norm", $0 as Module)] } ?? [])
     }
 
     /// x (B, L, D); `rope` tables cover the L - prefix patch tokens.

@@ -3,19 +3,18 @@ import Tensor
 
 /// LayerScale: a learned per-channel factor on a residual branch.
 public final class LayerScale: Module {
-    public let lambda1: Tensor
+    @ParameterInfo public var lambda1: Tensor
     public init(_ dim: Int, value: Float = 1) { lambda1 = parameter([dim], fill: value) }
-    public var localParameters: [(String, Tensor)] { [("lambda1", lambda1)] }
     public func callAsFunction(_ x: Tensor) -> Tensor { x * lambda1 }
 }
 
 /// Patch embedding (conv, kernel = stride = patch), then [cls, registers…, patches…]. The mask token, when the
 /// config has one, replaces masked patches during masked-image pretraining.
 public final class Sapiens2Embeddings: Module {
-    public let clsToken: Tensor
-    public let maskToken: Tensor?
-    public let registerTokens: Tensor
-    public let patchEmbeddings: Conv2d
+    @ParameterInfo public var clsToken: Tensor
+    @ParameterInfo public var maskToken: Tensor?
+    @ParameterInfo public var registerTokens: Tensor
+    @ModuleInfo public var patchEmbeddings: Conv2d
     public let patch: Int
 
     public init(_ c: Sapiens2Config, rng: RNG) {
@@ -29,10 +28,6 @@ public final class Sapiens2Embeddings: Module {
         if registerTokens.count > 0 { Init.truncatedNormal(registerTokens, std: 0.02, rng: rng) }
     }
 
-    public var localParameters: [(String, Tensor)] {
-        [("cls_token", clsToken)] + (maskToken.map { [("mask_token", $0)] } ?? []) + [("register_tokens", registerTokens)]
-    }
-    public var children: [(String, Module)] { [("patch_embeddings", patchEmbeddings)] }
 
     /// (B, C, H, W) → (B, 1 + registers + gh·gw, D) and the token grid. `masked` (B·gh·gw flags, row-major
     /// patches) swaps those patches for the mask token.
@@ -55,7 +50,11 @@ public final class Sapiens2Embeddings: Module {
 /// One pre-norm block: x + LayerScale(attention(norm1(x))), then x + mlp(norm2(x)) (transformers'
 /// `Sapiens2Layer`; its second LayerScale is the identity).
 public final class Sapiens2Layer: Module {
-    public let norm1: RMSNorm, attention: Sapiens2Attention, layerScale1: LayerScale, norm2: RMSNorm, mlp: Sapiens2MLP
+    @ModuleInfo public var norm1: RMSNorm
+    @ModuleInfo public var attention: Sapiens2Attention
+    @ModuleInfo public var layerScale1: LayerScale
+    @ModuleInfo public var norm2: RMSNorm
+    @ModuleInfo public var mlp: Sapiens2MLP
 
     public init(_ c: Sapiens2Config, layer: Int, rng: RNG) {
         let d = c.hiddenSize
@@ -67,10 +66,6 @@ public final class Sapiens2Layer: Module {
         norm2 = RMSNorm(d, eps: c.rmsNormEps)
         mlp = Sapiens2MLP(dim: d, hidden: c.intermediateSize, gated: c.useGatedMLP, bias: c.mlpBias,
                           activation: Sapiens2Activation(c.hiddenAct) ?? .silu, rng: rng)
-    }
-
-    public var children: [(String, Module)] {
-        [("norm1", norm1), ("attention", attention), ("layer_scale1", layerScale1), ("norm2", norm2), ("mlp", mlp)]
     }
 
     public func callAsFunction(_ x: Tensor, rope: (cos: Tensor, sin: Tensor), prefix: Int) -> Tensor {

@@ -31,8 +31,9 @@ extension Tensor {
 /// Sapiens2's feed-forward block: SwiGLU, down(act(gate(x)) ⊙ up(x)), or a plain MLP, down(act(up(x))).
 /// Names follow transformers (`gate_proj`, `up_proj`, `down_proj`).
 public final class Sapiens2MLP: Module {
-    public let gateProj: Linear?
-    public let upProj: Linear, downProj: Linear
+    @ModuleInfo public var gateProj: Linear?
+    @ModuleInfo public var upProj: Linear
+    @ModuleInfo public var downProj: Linear
     public let activation: Sapiens2Activation
 
     public init(dim: Int, hidden: Int, gated: Bool, bias: Bool, activation: Sapiens2Activation, rng: RNG) {
@@ -40,10 +41,6 @@ public final class Sapiens2MLP: Module {
         upProj = Linear(dim, hidden, bias: bias, rng: rng)
         downProj = Linear(hidden, dim, bias: bias, rng: rng)
         self.activation = activation
-    }
-
-    public var children: [(String, Module)] {
-        (gateProj.map { [("gate_proj", $0 as Module)] } ?? []) + [("up_proj", upProj), ("down_proj", downProj)]
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
