@@ -502,6 +502,28 @@ def make_sapiens_seg(fused_attn):
     return setup, sapiens_seg_flop()
 
 
+def make_sapiens_seg_finetune(fused_attn):
+    """One fine-tune step of Sapiens-0.3B + seg head at 1024x768, batch 1: logits upsampled
+    bilinearly to the input, cross-entropy on 28 classes, backward, clip 1.0, AdamW."""
+    def setup():
+        model = SapiensSeg(fused=fused_attn).train()
+        opt = torch.optim.AdamW(adamw_param_groups(model, 0.1), lr=5e-4)
+        img = torch.randn(1, 3, 1024, 768)
+        labels = torch.randint(0, 28, (1, 1024, 768))
+        params = [p for p in model.parameters() if p.requires_grad]
+
+        def step():
+            opt.zero_grad(set_to_none=True)
+            logits = F.interpolate(model(img), size=(1024, 768), mode="bilinear", align_corners=False)
+            loss = F.cross_entropy(logits, labels)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            opt.step()
+            return loss
+        return step
+    return setup, 3 * sapiens_seg_flop()
+
+
 def workloads(args):
     w = {}  # name -> (setup, flop, heavy)
     for size, b in (("tiny", 8), ("tiny", 32), ("small", 32)):
@@ -520,6 +542,8 @@ def workloads(args):
     for mode, suffix in (("fp32", ""), ("bf16_autocast", "@bf16_autocast")):
         s, f = make_sapiens2_seg(mode)
         w["sapiens2_0.4b_seg_infer_b1" + suffix] = (s, f, True)
+    s, f = make_sapiens_seg_finetune(args.attn == "sdpa")
+    w["sapiens_0.3b_seg_finetune_1024x768_b1"] = (s, f, True)
     # Attention alone at the decoder's size (4097 tokens, 512 wide, 16 heads), forward and backward.
     def attention_setup(t=4097, d=512, heads=16):
         qkv = torch.randn(1, t, 3 * d, requires_grad=True)

@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// One benchmark figure, printed as a JSON line by `sapiens bench`.
 public struct BenchFigure: Codable, Sendable {
@@ -17,8 +18,12 @@ public struct BenchFigure: Codable, Sendable {
     public var unit: String?
     /// Every timed repetition (ms), for pooling figures measured in several rounds.
     public var ms_all: [Double]?
-    /// The process's peak resident memory so far (MiB): the figure's own peak when it runs alone (`--only`).
+    /// The process's peak resident memory (MiB) since this figure's setup began (`BenchTimer.resetPeaks`), where the
+    /// kernel lets the high-water mark be reset; else since the process started.
     public var peak_rss_mib: Double?
+    /// At the tensor pool's high-water mark since the setup: bytes in live tensors and bytes idle in the pool (MiB).
+    public var pool_peak_live_mib: Double?
+    public var pool_peak_idle_mib: Double?
 
     public init(name: String, ms_min: Double, ms_median: Double, gflop: Double, gflops: Double, threads: Int,
                 other_load: Double, items_per_second: Double? = nil, unit: String? = nil) {
@@ -50,11 +55,35 @@ public enum BenchTimer {
                             other_load: otherLoad)
         f.ms_all = times
         f.peak_rss_mib = BenchTimer.peakRSSMiB()
+        let pool = BufferPool.shared.peakUsage
+        f.pool_peak_live_mib = Double(pool.liveBytes) / Double(1 << 20)
+        f.pool_peak_idle_mib = Double(pool.idleBytes) / Double(1 << 20)
         return f
     }
 
-    /// getrusage's ru_maxrss (KiB on Linux).
+    /// Starts a figure's memory figures afresh: the pool's idle buffers and malloc's free pages go back to the
+    /// system, then the kernel's resident high-water mark (VmHWM) restarts from the current RSS
+    /// (/proc/self/clear_refs, Linux 4.0+), as scripts/bench_pytorch.py does for its side.
+    public static func resetPeaks() {
+        BufferPool.shared.drain()
+        // glibc's malloc_trim, which the Swift Glibc module does not export; RTLD_DEFAULT is the null handle.
+        if let sym = dlsym(nil, "malloc_trim") {
+            _ = unsafeBitCast(sym, to: (@convention(c) (Int) -> Int32).self)(0)
+        }
+        if let f = fopen("/proc/self/clear_refs", "w") {
+            fputs("5", f)
+            fclose(f)
+        }
+        BufferPool.shared.resetPeak()
+    }
+
+    /// VmHWM from /proc/self/status (reset by `resetPeaks`), else getrusage's ru_maxrss (KiB on Linux).
     public static func peakRSSMiB() -> Double {
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+           let kib = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first.flatMap({ Double($0) }) {
+            return kib / 1024
+        }
         var u = rusage()
         guard getrusage(RUSAGE_SELF.rawValue, &u) == 0 else { return 0 }
         return Double(u.ru_maxrss) / 1024

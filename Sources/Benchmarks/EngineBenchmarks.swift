@@ -1,6 +1,7 @@
 import Foundation
 import Models
 import NN
+import Tasks
 import Tensor
 import Training
 
@@ -82,6 +83,12 @@ public enum EngineBenchmarks {
                           heavy: true) {
             maeTrainStep(encoder: sapiensMAE, decoder: sapiensDecoder, batch: 2)
         })
+        // Issue 29's fine-tune workload: one step of Sapiens-0.3B + the seg head (28 classes) at 1024x768, batch 1:
+        // logits upsampled to the input, cross-entropy, backward, clip 1.0, AdamW with layer decay (the recipe's).
+        let segFLOP = 3 * (sapiens.forwardFLOPs + headFLOP)
+        w.append(Workload(name: "sapiens_0.3b_seg_finetune_1024x768_b1", gflop: segFLOP / 1e9, heavy: true) {
+            segFineTuneStep(backbone: sapiens, head: seg, batch: 1)
+        })
         // Attention alone at the decoder's size (4097 tokens, 512 wide, 16 heads), forward and backward.
         w.append(Workload(name: "attention_4097x512h16_train_b1", gflop: 3 * 4 * 4097 * 4097 * 512 / 1e9, heavy: true) {
             let qkv = Tensor.randn([1, 4097, 3 * 512], rng: RNG(seed: 0))
@@ -107,6 +114,25 @@ public enum EngineBenchmarks {
             opt.zeroGrad()
             let out = model(imgs, rng: rng)
             out.loss.backward()
+            clipGradNorm(params, maxNorm: 1)
+            opt.step()
+        }
+    }
+
+    /// One seg fine-tune step of `TaskModel` on random images and labels, as `FineTuner` runs it.
+    public static func segFineTuneStep(backbone: ViTConfig, head: HeadConfig, batch: Int) -> () -> Void {
+        let rng = RNG(seed: 0)
+        let model = TaskModel(TaskModelConfig(task: .seg, backbone: backbone, head: head), rng: rng)
+        let opt = AdamW(groups: layerDecayParameterGroups(model.namedParameters(), depth: backbone.depth, layerDecay: 0.85, weightDecay: 0.1),
+                        lr: 5e-4)
+        let imgs = Tensor.randn([batch, 3, backbone.imageHeight, backbone.imageWidth], rng: rng)
+        let pixels = batch * backbone.imageHeight * backbone.imageWidth
+        let labels = IndexTensor(shape: [batch, backbone.imageHeight, backbone.imageWidth],
+                                 data: (0..<pixels).map { _ in rng.int(head.outChannels) })
+        let params = model.trainableParameters()
+        return {
+            opt.zeroGrad()
+            model.predict(imgs).crossEntropy(labels).backward()
             clipGradNorm(params, maxNorm: 1)
             opt.step()
         }

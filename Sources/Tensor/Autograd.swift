@@ -42,9 +42,11 @@ extension Tensor {
     public func backward(_ seed: Tensor? = nil) {
         precondition(seed != nil || count == 1, "backward() on a non-scalar \(shape) needs a seed gradient")
         precondition(requiresGrad, "backward() on a tensor that does not require grad")
-        let order = topologicalOrder()
+        // Popped as the walk goes, so a tensor (an activation) is freed as soon as its node has run and its
+        // consumers are done, not held until the whole backward ends.
+        var order = topologicalOrder()
         var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): seed ?? Tensor.ones(shape)]
-        for t in order.reversed() {
+        while let t = order.popLast() {
             guard let g = grads.removeValue(forKey: ObjectIdentifier(t)) else { continue }
             if let node = t.node {
                 guard let bw = node.backward else { continue }

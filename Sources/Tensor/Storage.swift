@@ -34,6 +34,12 @@ public final class Storage: @unchecked Sendable {
 /// make room (least recently returned first). A process that changes workload (training, then
 /// inference at another batch size) thus keeps pooling the sizes it uses now, instead of a pool full
 /// of the old sizes refusing the new ones and every step going back to malloc and fresh pages.
+///
+/// Buffers of `mapThresholdBytes` or more are mapped from the kernel and unmapped when freed. Through
+/// malloc they would not reliably leave the process: glibc raises its mmap threshold to the size of each
+/// mapped chunk it frees (up to 32 MiB), after which such buffers come from its heap, where a freed
+/// chunk stays resident until the heap's top is free. At Sapiens scale (1–64 MiB activations) that
+/// slack cost gigabytes of resident memory that no tensor held.
 public final class BufferPool: @unchecked Sendable {
     public static let shared = BufferPool()
     private struct Idle { var ptr: UnsafeMutablePointer<Float>; var stamp: Int }
@@ -45,9 +51,25 @@ public final class BufferPool: @unchecked Sendable {
     private var idleBuffers = 0
     private var nextStamp = 0
     private var pooledBytes = 0
+    private var live = 0
+    private var peak = Usage(liveBytes: 0, idleBytes: 0)
     private let lock = NSLock()
-    /// Upper bound on memory held idle in the pool.
-    public var capacityBytes = 3 << 30
+    /// Upper bound on memory held idle in the pool: 1 GiB, or `SAPIENS_POOL_MIB` MiB. Idle buffers count in
+    /// the process's resident memory, at its peak too, so a larger pool only saves page faults.
+    public var capacityBytes = BufferPool.defaultCapacity
+    static var defaultCapacity: Int {
+        guard let text = ProcessInfo.processInfo.environment["SAPIENS_POOL_MIB"], let mib = Int(text), mib >= 0, mib <= 1 << 30 else { return 1 << 30 }
+        return mib << 20
+    }
+    /// Buffers at least this large bypass malloc (see above).
+    public static let mapThresholdBytes = 1 << 20
+
+    /// Bytes in buffers handed out and not yet returned (tensors alive), and bytes held idle.
+    public struct Usage: Equatable, Sendable {
+        public var liveBytes: Int
+        public var idleBytes: Int
+        public var heldBytes: Int { liveBytes + idleBytes }
+    }
 
     /// Entries in the return log (for tests of its bound).
     var logLength: Int { lock.lock(); defer { lock.unlock() }; return returned.count }
@@ -55,9 +77,21 @@ public final class BufferPool: @unchecked Sendable {
     /// Bytes held idle right now.
     public var idleBytes: Int { lock.lock(); defer { lock.unlock() }; return pooledBytes }
 
+    /// Live and idle bytes right now.
+    public var usage: Usage { lock.lock(); defer { lock.unlock() }; return Usage(liveBytes: live, idleBytes: pooledBytes) }
+
+    /// The usage at the moment the pool held the most (live + idle) since the last `resetPeak()`.
+    public var peakUsage: Usage { lock.lock(); defer { lock.unlock() }; return peak }
+
+    public func resetPeak() {
+        lock.lock(); defer { lock.unlock() }
+        peak = Usage(liveBytes: live, idleBytes: pooledBytes)
+    }
+
     func take(_ count: Int) -> UnsafeMutablePointer<Float> {
         let n = max(count, 1)
         lock.lock()
+        live += n * 4
         if var list = free[n], let idle = list.popLast() {
             free[n] = list.isEmpty ? nil : list
             pooledBytes -= n * 4
@@ -65,8 +99,9 @@ public final class BufferPool: @unchecked Sendable {
             lock.unlock()
             return idle.ptr
         }
+        notePeak()
         lock.unlock()
-        guard let raw = aligned_alloc_wrapper(bytes: n * 4) else {
+        guard let raw = BufferPool.allocate(bytes: n * 4) else {
             // Out of memory is not recoverable here; report the size we tried.
             fatalError("Tensor engine: out of memory allocating \(n * 4) bytes")
         }
@@ -75,9 +110,14 @@ public final class BufferPool: @unchecked Sendable {
 
     func give(_ p: UnsafeMutablePointer<Float>, count: Int) {
         let n = max(count, 1)
-        guard n * 4 <= capacityBytes else { Foundation.free(p); return }
-        var evicted: [UnsafeMutablePointer<Float>] = []
+        guard n * 4 <= capacityBytes else {
+            lock.lock(); live -= n * 4; lock.unlock()
+            BufferPool.release(p, bytes: n * 4)
+            return
+        }
+        var evicted: [(UnsafeMutablePointer<Float>, Int)] = []
         lock.lock()
+        live -= n * 4
         while pooledBytes + n * 4 > capacityBytes, let old = evictOldest() { evicted.append(old) }
         nextStamp += 1
         free[n, default: []].append(Idle(ptr: p, stamp: nextStamp))
@@ -86,11 +126,16 @@ public final class BufferPool: @unchecked Sendable {
         idleBuffers += 1
         compactIfStale()
         lock.unlock()
-        for q in evicted { Foundation.free(q) }
+        for (q, m) in evicted { BufferPool.release(q, bytes: m * 4) }
     }
 
-    /// Removes the buffer returned longest ago from the pool (lock held).
-    private func evictOldest() -> UnsafeMutablePointer<Float>? {
+    /// Records a new high-water mark of held bytes (lock held).
+    private func notePeak() {
+        if live + pooledBytes > peak.heldBytes { peak = Usage(liveBytes: live, idleBytes: pooledBytes) }
+    }
+
+    /// Removes the buffer returned longest ago from the pool (lock held); returns it with its float count.
+    private func evictOldest() -> (UnsafeMutablePointer<Float>, Int)? {
         while returnedHead < returned.count {
             let (n, stamp) = returned[returnedHead]
             returnedHead += 1
@@ -99,7 +144,7 @@ public final class BufferPool: @unchecked Sendable {
             free[n] = list.isEmpty ? nil : list
             pooledBytes -= n * 4
             idleBuffers -= 1
-            return first.ptr
+            return (first.ptr, n)
         }
         return nil
     }
@@ -117,19 +162,38 @@ public final class BufferPool: @unchecked Sendable {
 
     /// Returns every idle buffer to the system.
     public func drain() {
-        lock.lock(); defer { lock.unlock() }
-        for (_, list) in free { for idle in list { Foundation.free(idle.ptr) } }
+        lock.lock()
+        let idle = free
         free = [:]
         returned = []
         returnedHead = 0
         idleBuffers = 0
         pooledBytes = 0
+        lock.unlock()
+        for (n, list) in idle { for i in list { BufferPool.release(i.ptr, bytes: n * 4) } }
     }
 
-    private func aligned_alloc_wrapper(bytes: Int) -> UnsafeMutablePointer<Float>? {
+    private static let pageSize = max(Int(sysconf(Int32(_SC_PAGESIZE))), 4096)
+
+    /// 64-byte-aligned memory: page-aligned mappings for large buffers, posix_memalign for the rest.
+    private static func allocate(bytes: Int) -> UnsafeMutablePointer<Float>? {
+        if bytes >= mapThresholdBytes {
+            let mapped = (bytes + pageSize - 1) / pageSize * pageSize
+            guard let m = mmap(nil, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), m != MAP_FAILED else { return nil }
+            return m.bindMemory(to: Float.self, capacity: mapped / 4)
+        }
         var raw: UnsafeMutableRawPointer?
         let rounded = (bytes + 63) & ~63
         guard posix_memalign(&raw, 64, rounded) == 0, let r = raw else { return nil }
         return r.bindMemory(to: Float.self, capacity: rounded / 4)
+    }
+
+    /// Frees memory from `allocate(bytes:)` of the same size.
+    private static func release(_ p: UnsafeMutablePointer<Float>, bytes: Int) {
+        if bytes >= mapThresholdBytes {
+            munmap(UnsafeMutableRawPointer(p), (bytes + pageSize - 1) / pageSize * pageSize)
+        } else {
+            Foundation.free(p)
+        }
     }
 }

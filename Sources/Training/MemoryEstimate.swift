@@ -8,8 +8,9 @@ import NN
 ///
 /// What it counts (Float32, in Doubles so absurd settings cannot overflow):
 /// - weights, gradients and AdamW's two moments: 4 × parameters;
-/// - per sample, what the forward pass keeps for backward: per transformer block and token about
-///   20 × width values (norms, qkv, attention output, projection, the 4×-wide MLP twice, residuals)
+/// - per sample, what the forward pass keeps for backward: per transformer block and token 10 × width
+///   values (the block's input, qkv, the attention output, the first residual sum, the 4×-wide MLP hidden
+///   layer, the output; the norms and the GELU are recomputed in backward, see `Tensor.layerNormLinear`)
 ///   plus each row's log-sum-exp (the blocked attention keeps no tokens² probabilities; the stored-
 ///   probabilities kernel, `SAPIENS_ATTENTION=stored`, adds heads × tokens² for them); a block with
 ///   activation checkpointing keeps only its input, and one block's activations are rebuilt at a time
@@ -33,7 +34,7 @@ public struct MemoryEstimate: Equatable, Sendable {
 
     /// Activation values one transformer block keeps per sample for `tokens` tokens.
     static func blockValues(tokens: Double, width: Double, heads: Double) -> Double {
-        tokens * 20 * width + (Attention.kernel == .stored ? 2 * heads * tokens * tokens : heads * tokens)
+        tokens * 10 * width + (Attention.kernel == .stored ? 2 * heads * tokens * tokens : heads * tokens)
     }
 
     /// `depth` blocks, every `checkpointEvery`-th of them from the first (0: none) keeping only its input. Backward
@@ -96,24 +97,42 @@ public struct MemoryEstimate: Equatable, Sendable {
         return Double(c.depth) * blockParameters(w) + w * Double(3 * c.patchSize * c.patchSize) + Double(c.numTokens) * w + 4 * w
     }
 
+    /// Samples per micro-batch that fit in `limitBytes` (0 when not even one does).
+    func batchThatFits(limitBytes: Double) -> Int {
+        let room = limitBytes - modelBytes - MemoryEstimate.runtimeBytes
+        guard room > 0, bytesPerSample > 0 else { return 0 }
+        return Int(min((room / bytesPerSample).rounded(.down), Double(Int32.max)))
+    }
+
     /// Throws when the estimate exceeds `limitBytes`, naming the setting that dominates: the model's size
     /// when the weights alone do not fit, the input size when one sample does not, else the batch (with
-    /// the largest batch that would fit).
-    public func check(limitBytes: Double, path: String, batchField: String, sizeFields: String, modelFields: String) throws {
+    /// the largest batch that would fit). `checkpointed`, the same run with every block checkpointed (given
+    /// when the recipe does not checkpoint), adds `model.activation_checkpointing: true` to the advice
+    /// when it would let this batch, or at least one sample, fit.
+    public func check(limitBytes: Double, path: String, batchField: String, sizeFields: String, modelFields: String,
+                      checkpointed: MemoryEstimate? = nil) throws {
         guard totalBytes > limitBytes else { return }
         let need = "needs about \(MemoryEstimate.format(totalBytes)) but this machine has \(MemoryEstimate.format(limitBytes))"
         if modelBytes + MemoryEstimate.runtimeBytes > limitBytes / 2 {
             throw RecipeError.badValue(path: path, field: modelFields,
                                        reason: "the model \(need) (its weights and optimiser state alone take \(MemoryEstimate.format(modelBytes))); choose a smaller model")
         }
-        let room = limitBytes - modelBytes - MemoryEstimate.runtimeBytes
-        let fits = Int((room / bytesPerSample).rounded(.down))
+        let fits = batchThatFits(limitBytes: limitBytes)
+        var withCheckpointing = ""
+        if let c = checkpointed, c.bytesPerSample < bytesPerSample {
+            let n = c.batchThatFits(limitBytes: limitBytes)
+            if n >= batch {
+                withCheckpointing = "; or set model.activation_checkpointing: true (about \(MemoryEstimate.format(c.totalBytes)) at this batch, up to batch \(n))"
+            } else if n > fits {
+                withCheckpointing = "; with model.activation_checkpointing: true up to batch \(n) fits"
+            }
+        }
         if fits < 1 {
             throw RecipeError.badValue(path: path, field: sizeFields,
-                                       reason: "one sample \(need) (\(MemoryEstimate.format(bytesPerSample)) per sample); lower the image size")
+                                       reason: "one sample \(need) (\(MemoryEstimate.format(bytesPerSample)) per sample); lower the image size\(withCheckpointing)")
         }
         throw RecipeError.badValue(path: path, field: batchField,
-                                   reason: "batch \(batch) \(need); at most \(fits) fits (use accumulation_steps for a larger effective batch)")
+                                   reason: "batch \(batch) \(need); at most \(fits) fits (use accumulation_steps for a larger effective batch)\(withCheckpointing)")
     }
 
     static func format(_ bytes: Double) -> String {
@@ -153,8 +172,11 @@ extension PretrainRecipe {
     /// Returns a warning when it exceeds what is available right now (other processes may free it).
     @discardableResult
     public func checkFitsInMemory(path: String, limitBytes: Double? = nil) throws -> String? {
-        try MemoryEstimate.checkRun(memoryEstimate, limitBytes: limitBytes, path: path, batchField: "optim.batch_size",
-                                    sizeFields: "model.image_size", modelFields: "model.encoder/width/depth, model.decoder_width/decoder_depth")
+        var all = self
+        all.model.activation_checkpointing = ActivationCheckpointingSetting(every: 1)
+        return try MemoryEstimate.checkRun(memoryEstimate, limitBytes: limitBytes, path: path, batchField: "optim.batch_size",
+                                           sizeFields: "model.image_size", modelFields: "model.encoder/width/depth, model.decoder_width/decoder_depth",
+                                           checkpointed: model.activation_checkpointing.every == 1 ? nil : all.memoryEstimate)
     }
 }
 
@@ -163,17 +185,21 @@ extension FineTuneRecipe {
 
     @discardableResult
     public func checkFitsInMemory(path: String, limitBytes: Double? = nil) throws -> String? {
-        try MemoryEstimate.checkRun(try memoryEstimate(), limitBytes: limitBytes, path: path, batchField: "optim.batch_size",
-                                    sizeFields: "model.image_height/image_width", modelFields: "model.encoder/width/depth, model.head/head_width")
+        var all = self
+        all.model.activation_checkpointing = ActivationCheckpointingSetting(every: 1)
+        return try MemoryEstimate.checkRun(try memoryEstimate(), limitBytes: limitBytes, path: path, batchField: "optim.batch_size",
+                                           sizeFields: "model.image_height/image_width", modelFields: "model.encoder/width/depth, model.head/head_width",
+                                           checkpointed: model.activation_checkpointing.every == 1 ? nil : try all.memoryEstimate())
     }
 }
 
 extension MemoryEstimate {
     static func checkRun(_ e: MemoryEstimate, limitBytes: Double?, path: String, batchField: String, sizeFields: String,
-                         modelFields: String) throws -> String? {
+                         modelFields: String, checkpointed: MemoryEstimate? = nil) throws -> String? {
         let machine = PhysicalMemory.read()
         guard let limit = limitBytes ?? machine?.totalBytes else { return nil }
-        try e.check(limitBytes: limit, path: path, batchField: batchField, sizeFields: sizeFields, modelFields: modelFields)
+        try e.check(limitBytes: limit, path: path, batchField: batchField, sizeFields: sizeFields, modelFields: modelFields,
+                    checkpointed: checkpointed)
         if limitBytes == nil, let available = machine?.availableBytes, e.totalBytes > available {
             return "\(path): this run needs about \(format(e.totalBytes)) of memory; only \(format(available)) is free right now"
         }

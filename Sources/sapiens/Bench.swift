@@ -62,6 +62,7 @@ struct Bench: ParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         for w in workloads {
+            BenchTimer.resetPeaks()
             let body = w.setup()
             guard let python = pytorch else {
                 print(String(decoding: try encoder.encode(BenchTimer.measure(name: w.name, gflop: w.gflop, reps: reps, body)), as: UTF8.self))

@@ -64,3 +64,40 @@ final class BufferPoolTests: XCTestCase {
         pool.drain()
     }
 }
+
+/// The pool's accounting (what the benchmarks report) and the large-buffer path that returns memory to the kernel.
+final class BufferPoolUsageTests: XCTestCase {
+    func testLiveIdleAndPeakBytes() {
+        let pool = BufferPool()
+        let a = pool.take(1000), b = pool.take(500)
+        XCTAssertEqual(pool.usage, BufferPool.Usage(liveBytes: 6000, idleBytes: 0))
+        pool.give(a, count: 1000)
+        XCTAssertEqual(pool.usage, BufferPool.Usage(liveBytes: 2000, idleBytes: 4000))
+        XCTAssertEqual(pool.take(1000), a)   // reuse moves bytes from idle to live; the held total stays
+        XCTAssertEqual(pool.peakUsage.heldBytes, 6000)
+        pool.give(a, count: 1000); pool.give(b, count: 500)
+        pool.resetPeak()
+        XCTAssertEqual(pool.peakUsage, BufferPool.Usage(liveBytes: 0, idleBytes: 6000))
+        pool.drain()
+        XCTAssertEqual(pool.usage, BufferPool.Usage(liveBytes: 0, idleBytes: 0))
+    }
+
+    func testMappedBuffersAreUsableAlignedAndPooled() {
+        let pool = BufferPool()
+        let n = BufferPool.mapThresholdBytes / 4 + 3   // not a whole number of pages
+        let p = pool.take(n)
+        XCTAssertEqual(Int(bitPattern: p) % 64, 0)
+        p.update(repeating: 1.5, count: n)
+        XCTAssertEqual(p[n - 1], 1.5)
+        pool.give(p, count: n)
+        XCTAssertEqual(pool.take(n), p)
+        pool.give(p, count: n)
+        // Over the bound, a mapped buffer is unmapped at once instead of pooled.
+        pool.capacityBytes = 1024
+        let q = pool.take(n)
+        pool.give(q, count: n)
+        XCTAssertEqual(pool.usage.liveBytes, 0)
+        pool.drain()
+        XCTAssertEqual(pool.usage.idleBytes, 0)
+    }
+}

@@ -108,3 +108,24 @@ final class MemoryEstimateTests: XCTestCase {
         XCTAssertNotNil(PhysicalMemory.read(), "Linux has /proc/meminfo")
     }
 }
+
+/// The Sapiens-0.3B MAE recipe at 1024 px and batch 16 on a 24 GiB machine: refused, and the advice names both the
+/// batch that fits as it is and activation checkpointing, which the same check then accepts.
+final class MemoryPlanAdviceTests: XCTestCase {
+    func testRefusalNamesCheckpointingWhenItWouldFit() throws {
+        let yaml = "name: s\nmodel: {encoder: sapiens_0.3b, image_size: 1024, decoder_width: 512, decoder_depth: 8, decoder_heads: 16}\noptim: {batch_size: 16}"
+        let r = try StrictYAML.decode(PretrainRecipe.self, defaults: PretrainRecipe(), yaml: yaml, path: "p.yaml")
+        let limit = 24 * Double(1 << 30)
+        var text = ""
+        XCTAssertThrowsError(try r.checkFitsInMemory(path: "p.yaml", limitBytes: limit)) { text = "\($0)" }
+        XCTAssertTrue(text.hasPrefix("p.yaml: field 'optim.batch_size': batch 16 needs about"), text)
+        XCTAssertTrue(text.contains("or set model.activation_checkpointing: true"), text)
+        var checked = r
+        checked.model.activation_checkpointing = ActivationCheckpointingSetting(every: 1)
+        XCTAssertNoThrow(try checked.checkFitsInMemory(path: "p.yaml", limitBytes: limit))
+        // Batch 2, the benchmark's, fits without checkpointing.
+        var two = r
+        two.optim.batch_size = 2
+        XCTAssertNoThrow(try two.checkFitsInMemory(path: "p.yaml", limitBytes: limit))
+    }
+}
