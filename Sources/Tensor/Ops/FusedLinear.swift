@@ -1,5 +1,3 @@
-import CKernels
-
 /// A linear layer fused with the cheap elementwise op in front of it (the layer norm before qkv and fc1, the GELU
 /// before fc2), so that op's output is never kept for backward: backward recomputes it from the input the fused
 /// op keeps anyway. In a transformer block those outputs are 6 of the about 18 values per token and width that
@@ -29,7 +27,7 @@ extension Tensor {
         precondition(w.rank == 2 && h.shape.last == inF, "geluLinear: input \(h.shape) does not end in \(inF) (weight \(w.shape))")
         func activation() -> Tensor {
             let a = Tensor.empty(h.shape)
-            parallelRanges(h.count) { r in sk_gelu_fwd(h.ptr + r.lowerBound, a.ptr + r.lowerBound, r.count) }
+            parallelRanges(h.count) { r in backend.geluFwd(h.ptr + r.lowerBound, a.ptr + r.lowerBound, r.count) }
             return a
         }
         let out = Tensor.linearForward(activation(), w, b)
@@ -43,7 +41,7 @@ extension Tensor {
                 let t = Tensor.empty(h.shape)
                 parallelRanges(h.count) { r in
                     let o = r.lowerBound
-                    sk_gelu_bwd(h.ptr + o, ga.ptr + o, t.ptr + o, r.count)
+                    backend.geluBwd(h.ptr + o, ga.ptr + o, t.ptr + o, r.count)
                 }
                 gh = t
             }
@@ -53,11 +51,11 @@ extension Tensor {
         }
     }
 
-    /// out += residual (same shape), elementwise: with a multiplier of 1, axpy's sum is the plain float sum.
+    /// out += residual (same shape), elementwise: with a multiplier of 1, axpy's sum is the plain float sum (`+`'s).
     static func addResidual(_ r: Tensor, into out: Tensor) {
         precondition(r.shape == out.shape, "residual \(r.shape) does not match the linear's output \(out.shape)")
         parallelRanges(out.count) { range in
-            sk_axpy(1, r.ptr + range.lowerBound, out.ptr + range.lowerBound, range.count)
+            backend.axpy(1, r.ptr + range.lowerBound, out.ptr + range.lowerBound, range.count)
         }
     }
 
@@ -72,7 +70,7 @@ extension Tensor {
             let out = Tensor.empty(x.shape)
             parallelRanges(m, minChunk: max(1, 4096 / max(n, 1))) { r in
                 let o = r.lowerBound
-                sk_layernorm_fwd(x.ptr + o * n, normWeight?.ptr, normBias?.ptr, out.ptr + o * n, mean.ptr + o, rstd.ptr + o, r.count, n, eps)
+                backend.layernormFwd(x.ptr + o * n, normWeight?.ptr, normBias?.ptr, out.ptr + o * n, mean.ptr + o, rstd.ptr + o, r.count, n, eps)
             }
             return out
         }
@@ -97,12 +95,12 @@ extension Tensor {
                 parallelFor(workers) { k in
                     let lo = k * step, hi = min(m, lo + step)
                     guard lo < hi else { return }
-                    sk_layernorm_bwd(x.ptr + lo * n, normWeight?.ptr, mean.ptr + lo, rstd.ptr + lo, gn.ptr + lo * n,
+                    backend.layernormBwd(x.ptr + lo * n, normWeight?.ptr, mean.ptr + lo, rstd.ptr + lo, gn.ptr + lo * n,
                                      gx.ptr + lo * n, partW[k]?.ptr, partB[k]?.ptr, hi - lo, n)
                 }
                 for k in 0..<workers {
-                    if let gnw, let p = partW[k] { sk_axpy(1, p.ptr, gnw.ptr, n) }
-                    if let gnb, let p = partB[k] { sk_axpy(1, p.ptr, gnb.ptr, n) }
+                    if let gnw, let p = partW[k] { backend.axpy(1, p.ptr, gnw.ptr, n) }
+                    if let gnb, let p = partB[k] { backend.axpy(1, p.ptr, gnb.ptr, n) }
                 }
                 res.append(gx)
                 if normWeight != nil { res.append(gnw) }
@@ -120,7 +118,7 @@ extension Tensor {
     static func linearForward(_ x: Tensor, _ w: Tensor, _ b: Tensor?) -> Tensor {
         let inF = w.shape[1], outF = w.shape[0], rows = x.count / inF
         let out = Tensor.empty(Array(x.shape.dropLast()) + [outF])
-        sgemm(transA: false, transB: true, m: rows, n: outF, k: inF, a: x.ptr, lda: inF, b: w.ptr, ldb: inF,
+        backend.gemm(transA: false, transB: true, m: rows, n: outF, k: inF, a: x.ptr, lda: inF, b: w.ptr, ldb: inF,
               c: out.ptr, ldc: outF, rowBias: b.map { UnsafePointer($0.ptr) })
         return out
     }
@@ -134,15 +132,15 @@ extension Tensor {
         let gb: Tensor? = b.map { $0.requiresGrad ? Tensor.empty($0.shape) : nil } ?? nil
         func part(_ job: Int) {
             if job == 0, let gx {
-                sgemm(transA: false, transB: false, m: rows, n: inF, k: outF, a: g.ptr, lda: outF, b: w.ptr, ldb: inF,
+                backend.gemm(transA: false, transB: false, m: rows, n: inF, k: outF, a: g.ptr, lda: outF, b: w.ptr, ldb: inF,
                       c: gx.ptr, ldc: inF)
             }
             if job == 1 {
                 if let gw {
-                    sgemm(transA: true, transB: false, m: outF, n: inF, k: rows, a: g.ptr, lda: outF, b: x.ptr, ldb: inF,
+                    backend.gemm(transA: true, transB: false, m: outF, n: inF, k: rows, a: g.ptr, lda: outF, b: x.ptr, ldb: inF,
                           c: gw.ptr, ldc: inF)
                 }
-                if let gb { sk_sum_rows(g.ptr, gb.ptr, rows, outF, 0) }
+                if let gb { backend.sumRows(g.ptr, gb.ptr, rows, outF, 0) }
             }
         }
         if gx != nil && gw != nil { parallelFor(2, part) } else { part(0); part(1) }
