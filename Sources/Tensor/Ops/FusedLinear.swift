@@ -124,7 +124,8 @@ extension Tensor {
     }
 
     /// The gradients of x Wᵀ + b as `linear`'s backward computes them: dX = dY W (when `needsInput`), dW = dYᵀ X,
-    /// db = the column sums of dY, the first two side by side.
+    /// db = the column sums of dY. dX and dW cost the same, so they run side by side, one per thread (the bias
+    /// sum rides with dW), instead of splitting each thinly in turn. `linear` and the fused block ops share it.
     static func linearBackward(_ g: Tensor, input x: Tensor, _ w: Tensor, _ b: Tensor?, needsInput: Bool) -> (Tensor?, Tensor?, Tensor?) {
         let inF = w.shape[1], outF = w.shape[0], rows = x.count / inF
         let gx: Tensor? = needsInput ? Tensor.empty(x.shape) : nil

@@ -84,25 +84,7 @@ extension Tensor {
               c: out.ptr, ldc: outF, rowBias: b.map { UnsafePointer($0.ptr) })
         let inputs = b.map { [x, w, $0] } ?? [x, w]
         return Tensor.record(out, inputs) { g in
-            let gx: Tensor? = x.requiresGrad ? Tensor.empty(x.shape) : nil
-            let gw: Tensor? = w.requiresGrad ? Tensor.empty(w.shape) : nil
-            let gb: Tensor? = b.map { $0.requiresGrad ? Tensor.empty($0.shape) : nil } ?? nil
-            // dX = dY W and dW = dYᵀ X cost the same; run them side by side, one per thread
-            // (the bias sum rides with dW), instead of splitting each thinly in turn.
-            func part(_ job: Int) {
-                if job == 0, let gx {
-                    backend.gemm(transA: false, transB: false, m: rows, n: inF, k: outF, a: g.ptr, lda: outF, b: w.ptr, ldb: inF,
-                          c: gx.ptr, ldc: inF)
-                }
-                if job == 1 {
-                    if let gw {
-                        backend.gemm(transA: true, transB: false, m: outF, n: inF, k: rows, a: g.ptr, lda: outF, b: x.ptr, ldb: inF,
-                              c: gw.ptr, ldc: inF)
-                    }
-                    if let gb { backend.sumRows(g.ptr, gb.ptr, rows, outF, 0) }
-                }
-            }
-            if gx != nil && gw != nil { parallelFor(2, part) } else { part(0); part(1) }
+            let (gx, gw, gb) = Tensor.linearBackward(g, input: x, w, b, needsInput: x.requiresGrad)
             return b == nil ? [gx, gw] : [gx, gw, gb]
         }
     }
