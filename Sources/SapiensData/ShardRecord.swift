@@ -28,6 +28,10 @@ public struct ShardRecord: Sendable, Equatable {
     public var normals: [Float]?
     /// height * width foreground mask, 0 or 255.
     public var mask: [UInt8]?
+    /// height * width * 3 camera-frame points (OpenCV axes, metres) seen at each pixel, (0, 0, 0) = invalid.
+    public var pointmap: [Float]?
+    /// height * width alpha matte in [0, 1]: the fraction of each pixel the people cover.
+    public var alpha: [Float]?
 
     public init(id: String, source: String, jpeg: [UInt8], width: Int, height: Int) {
         self.id = id

@@ -6,8 +6,8 @@ import Dispatch
 public struct Renderer: Sendable {
     /// Bumped whenever a change alters any rendered pixel or label, so that renders cached under an older
     /// version are redone instead of reused (`ImageCorpus.renderSynthetic`). 2: room scenery lit from the
-    /// right side, and contact shadows only under people who are drawn.
-    public static let outputVersion = 2
+    /// right side, and contact shadows only under people who are drawn. 3: shards carry pointmaps and alpha mattes.
+    public static let outputVersion = 3
 
     public let config: SynthConfig
     let pictures: [BackgroundPicture]
@@ -75,6 +75,9 @@ public struct Renderer: Sendable {
         // Colour: one shaded sample inside a primitive, 2x2 samples where the nearest
         // primitive changes (silhouettes and garment edges), which is where aliasing shows.
         var rgb = [UInt8](repeating: 0, count: n * 3)
+        // Alpha is the people's share of the same samples the colour averages, so colour = α·person + (1 − α)·rest.
+        var alpha = [Float](repeating: 0, count: n)
+        func isPerson(_ primitive: Int32) -> Bool { primitive >= 0 && scene.primitives[Int(primitive)].person >= 0 }
         let offsets: [(Float, Float)] = [(0.25, 0.25), (0.75, 0.25), (0.25, 0.75), (0.75, 0.75)]
         for y in 0..<h {
             for x in 0..<w {
@@ -86,13 +89,17 @@ public struct Renderer: Sendable {
                 var c: Vec3
                 if edge {
                     c = .zero
+                    var covered = 0
                     for (ox, oy) in offsets {
                         let px = Float(x) + ox, py = Float(y) + oy
                         let hit = caster.trace(px, py)
                         c += hit.primitive >= 0 ? shade(scene, hit, px, py) : bg
+                        if isPerson(hit.primitive) { covered += 1 }
                     }
                     c *= 0.25
+                    alpha[i] = Float(covered) / Float(offsets.count)
                 } else if id >= 0 {
+                    if isPerson(id) { alpha[i] = 1 }
                     let px = Float(x) + 0.5, py = Float(y) + 0.5
                     c = shade(scene, Raycaster.Hit(primitive: id, depth: depth[i], normal: Vec3(normals[i * 3], normals[i * 3 + 1], normals[i * 3 + 2])), px, py)
                 } else {
@@ -115,7 +122,7 @@ public struct Renderer: Sendable {
 
         let people = label(scene, instances: instances, depth: depth, width: w, height: h)
         return SynthSample(index: index, width: w, height: h, rgb: rgb, segmentation: seg, depth: depth, normals: normals,
-                           mask: mask, instances: instances, people: people,
+                           mask: mask, alpha: alpha, instances: instances, people: people,
                            camera: SynthCamera(fx: cam.focal, fy: cam.focal, cx: cam.cx, cy: cam.cy))
     }
 

@@ -21,7 +21,7 @@ public enum SampleEncoding {
     }
 
     /// All labels in the SapiensData module's record: boxes with scores, people x 23 x 3 keypoints,
-    /// class PNG, depth, normals and mask.
+    /// class PNG, depth, normals, mask, pointmap and alpha.
     public static func record(_ s: SynthSample, jpegQuality: Int) throws -> ShardRecord {
         var r = ShardRecord(id: id(s.index), source: "synth", jpeg: try ImageCodec.encodeJPEG(rgbImage(s), quality: jpegQuality),
                             width: s.width, height: s.height)
@@ -32,6 +32,8 @@ public enum SampleEncoding {
         r.depth = s.depth
         r.normals = s.normals
         r.mask = s.mask
+        r.pointmap = s.pointmap
+        r.alpha = s.alpha
         return r
     }
 }

@@ -53,10 +53,27 @@ public struct SynthSample: Sendable {
     public var normals: [Float]
     /// 255 where a person is, else 0.
     public var mask: [UInt8]
+    /// The fraction of each pixel people cover (the colour's own samples: 1 inside, 0 outside, quarters on edges).
+    public var alpha: [Float]
     /// 0 on the background, `person.instanceID` on that person's pixels.
     public var instances: [UInt8]
     public var people: [SynthPerson]
     public var camera: SynthCamera
 
     public var keypointCount: Int { KeypointSet.count }
+
+    /// HWC camera-frame points (metres, OpenCV axes) of the people's pixels, through each pixel's centre:
+    /// the depth unprojected with the camera; (0, 0, 0) off the people.
+    public var pointmap: [Float] {
+        var out = [Float](repeating: 0, count: width * height * 3)
+        for y in 0..<height {
+            for x in 0..<width {
+                let i = y * width + x
+                guard mask[i] > 0, depth[i] > 0 else { continue }
+                let p = camera.unproject(u: Float(x) + 0.5, v: Float(y) + 0.5, depth: depth[i])
+                out[3 * i] = p.x; out[3 * i + 1] = p.y; out[3 * i + 2] = p.z
+            }
+        }
+        return out
+    }
 }

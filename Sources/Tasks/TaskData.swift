@@ -6,8 +6,8 @@ import Tensor
 /// One training example of a task, already at the model's input size: the normalised image and the target
 /// in the form the task's loss reads.
 public struct TaskSample: Sendable {
-    public init(image: FloatImage, target: [Float], weight: [Float], labels: [UInt8]) {
-        self.image = image; self.target = target; self.weight = weight; self.labels = labels
+    public init(image: FloatImage, target: [Float], weight: [Float], labels: [UInt8], scalars: [Float] = []) {
+        self.image = image; self.target = target; self.weight = weight; self.labels = labels; self.scalars = scalars
     }
     /// Normalised CHW image.
     public var image: FloatImage
@@ -17,6 +17,8 @@ public struct TaskSample: Sendable {
     public var weight: [Float]
     /// seg: H·W class ids (255 = ignore).
     public var labels: [UInt8]
+    /// Per-image numbers a loss reads (pointmap: fx, fy, cx, cy, scale, mean depth); empty otherwise.
+    public var scalars: [Float]
 }
 
 /// Turns augmented labelled samples into task targets (each task's `target`), and stacks them into batches.
@@ -74,6 +76,8 @@ public struct TaskBatch {
     public var target: Tensor?
     public var weight: Tensor?
     public var labels: IndexTensor?
+    /// Per-image numbers (B, k) stacked from `TaskSample.scalars`, for the tasks that have them.
+    public var scalars: Tensor?
 }
 
 /// The loss of a task on a model output (`TaskModel.predict`) and a batch, with the recipe's loss settings;

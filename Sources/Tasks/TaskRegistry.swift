@@ -8,6 +8,8 @@ public enum TaskRegistry {
         .seg,
         .depth,
         .normal,
+        .pointmap,
+        .matting,
     ]
 
     /// "pose, seg, depth or normal", for help and error texts.

@@ -20,7 +20,7 @@ public enum Checkpoints {
     public static func folderName(step: Int) -> String { String(format: "step-%07d", step) }
 
     public static func save(root: String, step: Int, model: [(String, Tensor)], optimizer: [String: Tensor],
-                            state: Data, modelMetadata: [String: String], keep: Int) throws -> String {
+                            state: Data, modelMetadata: [String: String], files: [String: Data] = [:], keep: Int) throws -> String {
         for (name, t) in model where !t.allFinite {
             throw CheckpointError.notFinite(tensor: name, step: step)
         }
@@ -38,6 +38,7 @@ public enum Checkpoints {
         for (name, t) in optimizer { o.set(name, t) }
         try o.write(to: (tmp as NSString).appendingPathComponent("optimizer.safetensors"))
         try AtomicFile.write(state, to: (tmp as NSString).appendingPathComponent("state.json"))
+        for (name, data) in files { try AtomicFile.write(data, to: (tmp as NSString).appendingPathComponent(name)) }
         try? fm.removeItem(atPath: final)
         guard rename(tmp, final) == 0 else { throw CheckpointError.invalid(path: final, reason: "rename failed: \(String(cString: strerror(errno)))") }
         prune(root: root, keep: keep)

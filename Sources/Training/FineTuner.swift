@@ -226,6 +226,13 @@ public final class FineTuner: TrainingJob {
 
     public func checkpointMetadata() throws -> [String: String] { model?.checkpointMetadata() ?? [:] }
 
+    /// A Sapiens2 model's checkpoint folder is also a hub folder: its config.json beside model.safetensors
+    /// (transformers' names) lets `Sapiens2For*.from_pretrained` and `sapiens infer` load it as it is.
+    public func checkpointFiles() throws -> [String: Data] {
+        guard let c = model?.config, let s = c.sapiens2 else { return [:] }
+        return [Sapiens2Checkpoint.configFile: s.hubJSON(labelNames: c.labelNames)]
+    }
+
     /// Validation every `eval.every` steps and at the end, on rank 0 while the others wait in the next
     /// step's allreduce.
     public func afterStep(_ step: Int, writes: Bool, log: MetricsLog?) throws {

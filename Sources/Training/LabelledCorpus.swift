@@ -138,6 +138,8 @@ public final class LabelledCorpus: @unchecked Sendable {
         else if let p = file("depth", "png") { s.depth = try DepthMap.readPNG16(path: p, unitsPerMetre: labels.depthPNGUnitsPerMetre, expectedSize: size).values }
         if let p = file("normals", "npy") { s.normals = try NormalMap.readNPY(path: p, expectedSize: size).values }
         else if let p = file("normals", "png") { s.normals = try NormalMap.readPNG(path: p, expectedSize: size).values }
+        if let p = file("pointmap", "npy") { s.pointmap = try PointMap.readNPY(path: p, expectedSize: size).values }
+        if let p = file("alpha", "png") ?? file("alpha", "npy") { s.alpha = try AlphaMatte.read(path: p, expectedSize: size).values }
         if let coco, let id = cocoID {
             let anns = coco.annotations(forImage: id).filter { !$0.isCrowd }
             s.boxes = anns.map(\.bbox)

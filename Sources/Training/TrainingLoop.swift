@@ -78,6 +78,8 @@ public protocol TrainingJob: AnyObject {
     func state(step: Int, position: Int, skippedImages: Int) throws -> State
     /// Metadata of the checkpoint's `model.safetensors`.
     func checkpointMetadata() throws -> [String: String]
+    /// More files for each checkpoint folder, by name (e.g. the config.json that makes it a hub folder).
+    func checkpointFiles() throws -> [String: Data]
     /// After optimiser step `step` (1-based count of steps done), before its checkpoint; `writes` is rank 0.
     func afterStep(_ step: Int, writes: Bool, log: MetricsLog?) throws
     /// Plots from `metrics.jsonl` (rank 0).
@@ -89,6 +91,7 @@ extension TrainingJob {
     public func prepareFolders() throws {}
     public func startFresh() throws {}
     public func afterStep(_ step: Int, writes: Bool, log: MetricsLog?) throws {}
+    public func checkpointFiles() throws -> [String: Data] { [:] }
 }
 
 /// What a finished run reports.
@@ -164,7 +167,7 @@ public enum TrainingLoop {
             let enc = JSONEncoder()
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]
             lastCheckpoint = try Checkpoints.save(root: checkpointRoot, step: step, model: named, optimizer: opt.state(), state: try enc.encode(state),
-                                                  modelMetadata: try job.checkpointMetadata(), keep: s.keepCheckpoints)
+                                                  modelMetadata: try job.checkpointMetadata(), files: try job.checkpointFiles(), keep: s.keepCheckpoints)
             job.writePlots(metricsPath: metricsPath)
         }
 

@@ -31,7 +31,8 @@ final class TaskCheckpointTests: XCTestCase {
     func testConvertedSapiensLayoutLoadsFromShapes() throws {
         let dir = scratchFolder("converted")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        for task in VisionTask.allCases {
+        // The tasks official Sapiens v1 checkpoints exist for (pointmap and matting are Sapiens2's).
+        for task in [VisionTask.pose, .seg, .depth, .normal] {
             // Width 192 is ViT-Tiny, so the head count (3) is known from the width.
             var cfg = tinyConfig(task)
             cfg.backbone.width = 192; cfg.backbone.heads = 3

@@ -27,6 +27,10 @@ func tinyConfig(_ task: VisionTask) -> TaskModelConfig {
         return TaskModelConfig(task: .depth, backbone: vit, head: HeadConfig(deconvChannels: [16, 16, 16], convChannels: [16], outChannels: 1))
     case .normal:
         return TaskModelConfig(task: .normal, backbone: vit, head: HeadConfig(deconvChannels: [16, 16], convChannels: [16], outChannels: 3))
+    case .pointmap:
+        return TaskModelConfig(task: .pointmap, backbone: vit, head: HeadConfig(deconvChannels: [16, 16], convChannels: [16], outChannels: 3))
+    case .matting:
+        return TaskModelConfig(task: .matting, backbone: vit, head: HeadConfig(deconvChannels: [16, 16], convChannels: [16], outChannels: 4))
     default:
         preconditionFailure("no tiny configuration for task \(task)")
     }

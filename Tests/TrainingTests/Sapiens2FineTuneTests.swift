@@ -3,6 +3,7 @@ import Foundation
 import Models
 import Tasks
 import Tensor
+import Synth
 import Training
 import XCTest
 
@@ -15,7 +16,7 @@ func microSapiens2Recipe(task: String, steps: Int = 30, lr: Double = 3e-3, extra
     case "pose": labels = "keypoints: goliath308"
     default: labels = ""
     }
-    let remap = task == "seg" ? "label_remap: sapiens28_to_sapiens2_29, " : ""
+    let remap = (task == "seg" ? "label_remap: sapiens28_to_sapiens2_29, " : "") + (task == "matting" ? "background_probability: 0, " : "")
     return """
     name: micro-s2-\(task)
     task: \(task)
@@ -62,10 +63,17 @@ final class Sapiens2FineTuneTests: XCTestCase {
             let x = Tensor(shape: [1, 3, 32, 24], data: (0..<(3 * 32 * 24)).map { Float(($0 * 37) % 101) / 50 - 1 })
             let (a, b) = withNoGrad { (model.predict(x).toArray(), again.predict(x).toArray()) }
             XCTAssertEqual(a, b, task)
+            // The checkpoint folder is a hub folder: our Sapiens2 loader reads it through config.json alone.
+            XCTAssertTrue(Sapiens2Checkpoint.isSapiens2Folder(ckpt), "\(task): config.json beside model.safetensors")
+            let hub = try Sapiens2Checkpoint.load(folder: ckpt)
+            XCTAssertEqual(hub.config, s2.config, task)
+            let (ours, theirs) = withNoGrad { (s2(x), hub(x)) }
+            XCTAssertEqual(ours.head?.toArray(), theirs.head?.toArray(), task)
+            XCTAssertEqual(ours.scale?.toArray(), theirs.scale?.toArray(), task)
         }
     }
 
-    static let tasks = ["seg", "normal", "pose"]
+    static let tasks = ["seg", "normal", "pose", "pointmap", "matting"]
 
     func testSapiens2SegAndNormalLearn() throws {
         let dir = scratchDir("s2ft-learn")
@@ -78,6 +86,54 @@ final class Sapiens2FineTuneTests: XCTestCase {
         let normalUntrained = try run("normal", steps: 1, dir: dir + "/u", lr: 1e-9)
         XCTAssertLessThan(normal.evaluation!.metrics["mean"]!, normalUntrained.evaluation!.metrics["mean"]! - 5,
                           "trained normals must beat the untrained model's mean angle clearly")
+    }
+
+    func testSapiens2PointmapAndMattingLearn() throws {
+        let dir = scratchDir("s2ft-learn2")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let pm = try run("pointmap", steps: 60, dir: dir, lr: 5e-3)
+        let pmUntrained = try run("pointmap", steps: 1, dir: dir + "/u", lr: 1e-9)
+        XCTAssertLessThan(pm.evaluation!.metrics["L2"]!, pmUntrained.evaluation!.metrics["L2"]! * 0.7,
+                          "trained pointmaps must be clearly closer than the untrained model's")
+        let mat = try run("matting", steps: 60, dir: dir, lr: 5e-3)
+        let matUntrained = try run("matting", steps: 1, dir: dir + "/u", lr: 1e-9)
+        XCTAssertLessThan(mat.evaluation!.metrics["SAD"]!, matUntrained.evaluation!.metrics["SAD"]! * 0.7,
+                          "trained mattes must have clearly less SAD than the untrained model's")
+    }
+
+    /// The renderer's new labels: alpha is the colour samples' coverage, the pointmap the depth unprojected.
+    func testRendererAlphaAndPointmapLabels() throws {
+        let s = try Renderer.render(index: 3, config: SynthConfig(count: 1, height: 64, width: 48, peoplePerImage: 1...1))
+        XCTAssertTrue(s.alpha.allSatisfy { [0, 0.25, 0.5, 0.75, 1].contains($0) }, "four samples per edge pixel")
+        let pm = s.pointmap
+        var partial = 0
+        for i in 0..<(s.width * s.height) {
+            if s.alpha[i] > 0 && s.alpha[i] < 1 { partial += 1 }
+            if s.mask[i] == 0 { XCTAssertEqual(pm[3 * i + 2], 0); continue }
+            XCTAssertEqual(pm[3 * i + 2], s.depth[i])
+            let u = s.camera.fx * pm[3 * i] / pm[3 * i + 2] + s.camera.cx, v = s.camera.fy * pm[3 * i + 1] / pm[3 * i + 2] + s.camera.cy
+            XCTAssertEqual(u, Float(i % s.width) + 0.5, accuracy: 1e-3)
+            XCTAssertEqual(v, Float(i / s.width) + 0.5, accuracy: 1e-3)
+        }
+        XCTAssertGreaterThan(partial, 0, "silhouette pixels are partly covered")
+        XCTAssertGreaterThan(s.alpha.filter { $0 == 1 }.count, 0)
+    }
+
+    /// The focal a pointmap target is canonicalised with is read back from the points, after any zoom or flip.
+    func testIntrinsicsFitRecoversThePinhole() {
+        let (w, h) = (20, 16)
+        let (fx, fy, cx, cy): (Float, Float, Float, Float) = (31, 29, 9.5, 7.25)
+        var hwc = [Float](repeating: 0, count: 3 * w * h), valid = [Float](repeating: 0, count: w * h)
+        for y in 0..<h { for x in 0..<w where (x + y) % 3 != 0 {
+            let z = 2 + 0.1 * Float(x % 5) + 0.05 * Float(y)
+            let p = y * w + x
+            hwc[3 * p] = (Float(x) - cx) * z / fx; hwc[3 * p + 1] = (Float(y) - cy) * z / fy; hwc[3 * p + 2] = z
+            valid[p] = 1
+        } }
+        let k = PointmapTask.fitIntrinsics(hwc, valid: valid, width: w, height: h)
+        XCTAssertEqual(k?.fx ?? 0, fx, accuracy: 1e-2); XCTAssertEqual(k?.fy ?? 0, fy, accuracy: 1e-2)
+        XCTAssertEqual(k?.cx ?? 0, cx, accuracy: 1e-2); XCTAssertEqual(k?.cy ?? 0, cy, accuracy: 1e-2)
+        XCTAssertNil(PointmapTask.fitIntrinsics(hwc, valid: [Float](repeating: 0, count: w * h), width: w, height: h))
     }
 
     func testSapiens2BackboneInitCopiesTheBackboneOnly() throws {

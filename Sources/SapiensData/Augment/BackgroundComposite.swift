@@ -11,6 +11,8 @@ extension LabelledSample {
         guard C >= 3 else { return self }
         for p in 0..<(width * height) where mask[p] == 0 {
             for c in 0..<3 { out.image.pixels[p * C + c] = bg.pixels[p * 3 + c] }
+            // The pixel is now background alone, whatever part of it the person covered before.
+            out.alpha?[p] = 0
         }
         return out
     }

@@ -29,10 +29,11 @@ extension LabelledSample {
             }
             out.depth = warped
         }
-        if let n = normals {
-            var warped = Warp.floats(n, width: W, height: H, channels: 3, map: map, outWidth: outW, outHeight: outH, interpolation: .nearest, fill: 0)
-            // An in-plane rotation of the picture rotates the camera-space normals about the optical axis too.
-            let angle = atan2(-map.c, map.a)
+        // An in-plane rotation of the picture rotates the camera about its optical axis: camera-frame vectors
+        // (normals) and points (pointmaps) turn with it; a zoom is a new focal length, leaving points where they are.
+        let angle = atan2(-map.c, map.a)
+        func rotated(_ v: [Float]) -> [Float] {
+            var warped = Warp.floats(v, width: W, height: H, channels: 3, map: map, outWidth: outW, outHeight: outH, interpolation: .nearest, fill: 0)
             if abs(angle) > 1e-9 {
                 let cs = Float(cos(angle)), sn = Float(sin(angle))
                 for p in 0..<(outW * outH) {
@@ -41,8 +42,12 @@ extension LabelledSample {
                     warped[3 * p + 1] = -sn * x + cs * y
                 }
             }
-            out.normals = warped
+            return warped
         }
+        out.normals = normals.map(rotated)
+        out.pointmap = pointmap.map(rotated)
+        // Coverage is linear in the pixel's area, so it may be blended.
+        out.alpha = alpha.map { Warp.floats($0, width: W, height: H, channels: 1, map: map, outWidth: outW, outHeight: outH, interpolation: .bilinear, fill: 0) }
         if let k = keypoints, numKeypoints > 0 {
             var r = k
             for j in 0..<(k.count / 3) {

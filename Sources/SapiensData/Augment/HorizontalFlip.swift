@@ -33,6 +33,12 @@ extension LabelledSample {
             for p in 0..<(W * H) where m[3 * p] != 0 || m[3 * p + 1] != 0 || m[3 * p + 2] != 0 { m[3 * p] = -m[3 * p] }
             out.normals = m
         }
+        if let p = pointmap {
+            var m = mirror(p, 3)
+            for i in 0..<(W * H) { m[3 * i] = -m[3 * i] }
+            out.pointmap = m
+        }
+        out.alpha = alpha.map { mirror($0, 1) }
         return out
     }
 }

@@ -13,6 +13,10 @@ public struct LabelledSample: Sendable, Equatable {
     public var normals: [Float]?
     /// 0 or 255.
     public var mask: [UInt8]?
+    /// HWC camera-frame points (OpenCV axes, metres) seen at each pixel, (0, 0, 0) = invalid.
+    public var pointmap: [Float]?
+    /// Alpha matte in [0, 1] (the fraction of the pixel people cover).
+    public var alpha: [Float]?
 
     public init(image: Image) { self.image = image }
 
@@ -35,5 +39,7 @@ public struct LabelledSample: Sendable, Equatable {
         depth = r.depth
         normals = r.normals
         mask = r.mask
+        pointmap = r.pointmap
+        alpha = r.alpha
     }
 }

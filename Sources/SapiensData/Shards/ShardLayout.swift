@@ -25,6 +25,10 @@ enum ShardLayout {
     static let depth = Field(group: "depth", values: "values")         // float32 (pixels,), metres
     static let normals = Field(group: "normals", values: "values")     // float32 (pixels, 3)
     static let mask = Field(group: "mask", values: "bytes")            // uint8 PNG, 0/255
+    static let pointmap = Field(group: "pointmap", values: "values")   // float32 (pixels, 3), camera-frame metres
+    static let alpha = Field(group: "alpha", values: "values")         // float32 (pixels,), 0…1 coverage
 
-    static let all = [image, boxes, keypoints, seg, depth, normals, mask]
+    /// Fields later than the first shards: a file without their groups has none of those labels.
+    static let optional = [pointmap, alpha]
+    static let all = [image, boxes, keypoints, seg, depth, normals, mask] + optional
 }

@@ -50,6 +50,11 @@ public final class ShardReader: @unchecked Sendable {
         }
         var offsets: [String: [Int64]] = [:]
         for field in ShardLayout.all {
+            // An optional field is absent from shards written before it (no group, or a group without values).
+            if ShardLayout.optional.contains(where: { $0.group == field.group }) && (!file.exists(field.group) || !file.exists(field.valuesPath)) {
+                offsets[field.group] = [Int64](repeating: 0, count: n + 1)
+                continue
+            }
             let shape = try file.shape(field.offsetsPath)
             guard shape == [n + 1] else {
                 throw DataError.shard(path, "dataset \(field.offsetsPath) has shape \(shape), expected [\(n + 1)] (count + 1)")
@@ -100,7 +105,7 @@ public final class ShardReader: @unchecked Sendable {
         do { try ImageLimits.current.check(width: w, height: h, name: path) } catch let DataError.tooLarge(_, why) {
             throw DataError.shard(path, "record \(i): \(why)")
         }
-        for field in [ShardLayout.depth, ShardLayout.normals] {
+        for field in [ShardLayout.depth, ShardLayout.normals, ShardLayout.pointmap, ShardLayout.alpha] {
             let rows = range(field, i).rows
             guard rows == 0 || rows == w * h else {
                 throw DataError.shard(path, "record \(i) \(field.group) has \(rows) rows for a \(w)x\(h) image")
@@ -116,11 +121,15 @@ public final class ShardReader: @unchecked Sendable {
         r.segPNG = try slice(ShardLayout.seg, i, rowSize: 1, type: u8, zero: UInt8(0))
         r.depth = try slice(ShardLayout.depth, i, rowSize: 1, type: f32, zero: Float(0))
         r.normals = try slice(ShardLayout.normals, i, rowSize: 3, type: f32, zero: Float(0))
+        r.pointmap = try slice(ShardLayout.pointmap, i, rowSize: 3, type: f32, zero: Float(0))
+        r.alpha = try slice(ShardLayout.alpha, i, rowSize: 1, type: f32, zero: Float(0))
         if let png = try slice(ShardLayout.mask, i, rowSize: 1, type: u8, zero: UInt8(0)) {
             r.mask = try decodeLabelPNG(png, name: "\(path) record \(i) mask", what: "mask", expectedSize: (w, h)).bytes
         }
         if let d = r.depth, d.count != w * h { throw DataError.shard(path, "record \(i) depth has \(d.count) values for \(w)x\(h)") }
         if let n = r.normals, n.count != w * h * 3 { throw DataError.shard(path, "record \(i) normals have \(n.count) values for \(w)x\(h)x3") }
+        if let p = r.pointmap, p.count != w * h * 3 { throw DataError.shard(path, "record \(i) pointmap has \(p.count) values for \(w)x\(h)x3") }
+        if let a = r.alpha, a.count != w * h { throw DataError.shard(path, "record \(i) alpha has \(a.count) values for \(w)x\(h)") }
         return r
     }
 

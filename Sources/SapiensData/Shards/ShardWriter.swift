@@ -32,6 +32,8 @@ public final class ShardWriter {
             fields[ShardLayout.boxes.group] = try f.createGrowing(ShardLayout.boxes.valuesPath, type: f32, inner: [5], chunkRows: 256)
             fields[ShardLayout.depth.group] = try f.createGrowing(ShardLayout.depth.valuesPath, type: f32, inner: [], chunkRows: 1 << 16, deflate: 1)
             fields[ShardLayout.normals.group] = try f.createGrowing(ShardLayout.normals.valuesPath, type: f32, inner: [3], chunkRows: 1 << 14, deflate: 1)
+            fields[ShardLayout.pointmap.group] = try f.createGrowing(ShardLayout.pointmap.valuesPath, type: f32, inner: [3], chunkRows: 1 << 14, deflate: 1)
+            fields[ShardLayout.alpha.group] = try f.createGrowing(ShardLayout.alpha.valuesPath, type: f32, inner: [], chunkRows: 1 << 16, deflate: 1)
             // keypoints need K, known only at the first labelled record.
             for field in ShardLayout.all { offsets[field.group] = [0] }
         } catch {
@@ -64,6 +66,8 @@ public final class ShardWriter {
         if let d = r.depth, d.count != pixels { throw invalid(r, "depth has \(d.count) values, expected \(r.width)x\(r.height)") }
         if let n = r.normals, n.count != pixels * 3 { throw invalid(r, "normals have \(n.count) values, expected \(r.width)x\(r.height)x3") }
         if let m = r.mask, m.count != pixels { throw invalid(r, "mask has \(m.count) values, expected \(r.width)x\(r.height)") }
+        if let p = r.pointmap, p.count != pixels * 3 { throw invalid(r, "pointmap has \(p.count) values, expected \(r.width)x\(r.height)x3") }
+        if let a = r.alpha, a.count != pixels { throw invalid(r, "alpha has \(a.count) values, expected \(r.width)x\(r.height)") }
         if let k = r.keypoints, !k.isEmpty {
             guard r.numKeypoints > 0, k.count % (r.numKeypoints * 3) == 0 else {
                 throw invalid(r, "\(k.count) keypoint values is not a multiple of numKeypoints (\(r.numKeypoints)) x 3")
@@ -92,6 +96,8 @@ public final class ShardWriter {
         try add(ShardLayout.depth, r.depth ?? [])
         try add(ShardLayout.normals, r.normals ?? [])
         try add(ShardLayout.mask, mask ?? [])
+        try add(ShardLayout.pointmap, r.pointmap ?? [])
+        try add(ShardLayout.alpha, r.alpha ?? [])
         ids.append(r.id)
         sources.append(r.source)
         widths.append(Int32(r.width))
