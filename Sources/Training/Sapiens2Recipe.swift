@@ -50,6 +50,13 @@ extension FineTuneRecipe {
         c.numLabels = out
         c.flipPairs = flipPairs
         c.head = model.head == "sapiens" ? official : customHead(official)
+        if let h = c.head, h.hasScaleBranch {
+            // The scale branch's convs end in InstanceNorm, which needs more than one position (torch refuses one).
+            let g = Sapiens2ScaleHead.outputGrid(c.imageHeight / c.patchSize, c.imageWidth / c.patchSize, kernels: h.scaleConvKernelSizes)
+            guard g.0 * g.1 > 1 else {
+                throw ModelConfigError.invalid("the pointmap scale branch's \(h.scaleConvKernelSizes.count) stride-2 convolutions reduce the \(c.imageHeight / c.patchSize)x\(c.imageWidth / c.patchSize) patch grid to 1x1; use a larger model.image_height/image_width or a smaller patch_size")
+            }
+        }
         return c
     }
 

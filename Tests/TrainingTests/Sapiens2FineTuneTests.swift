@@ -16,12 +16,14 @@ func microSapiens2Recipe(task: String, steps: Int = 30, lr: Double = 3e-3, extra
     case "pose": labels = "keypoints: goliath308"
     default: labels = ""
     }
+    // The pointmap's three stride-2 scale convolutions need a grid of at least 9x9 patches to keep 2x2 positions.
+    let size = task == "pointmap" ? (72, 72, 8) : (32, 24, 8)
     let remap = (task == "seg" ? "label_remap: sapiens28_to_sapiens2_29, " : "") + (task == "matting" ? "background_probability: 0, " : "")
     return """
     name: micro-s2-\(task)
     task: \(task)
     seed: 5
-    model: {architecture: sapiens2, encoder: tiny, width: 32, depth: 2, heads: 2, kv_heads: 1, registers: 2, image_height: 32, image_width: 24, patch_size: 8, head: custom, head_width: 16, head_deconvs: 2, head_convs: 1\(labels.isEmpty ? "" : ", " + labels)}
+    model: {architecture: sapiens2, encoder: tiny, width: 32, depth: 2, heads: 2, kv_heads: 1, registers: 2, image_height: \(size.0), image_width: \(size.1), patch_size: \(size.2), head: custom, head_width: 16, head_deconvs: 2, head_convs: 1\(labels.isEmpty ? "" : ", " + labels)}
     data: {source: synthetic, \(remap)synthetic_images: 48, synthetic_val_images: 8, synthetic_height: 64, synthetic_width: 48, synthetic_people: "1-1", heatmap_sigma: 1.0, min_keypoints: 1}
     optim: {batch_size: 8, lr: \(lr), warmup_steps: 3, total_steps: \(steps)}
     loss: {class_weights: none}
@@ -60,7 +62,8 @@ final class Sapiens2FineTuneTests: XCTestCase {
                           "transformers' parameter names")
             // The same checkpoint through the inference loader gives the same outputs.
             let again = try TaskCheckpoint.load(path: ckpt)
-            let x = Tensor(shape: [1, 3, 32, 24], data: (0..<(3 * 32 * 24)).map { Float(($0 * 37) % 101) / 50 - 1 })
+            let (h, w) = (model.config.backbone.imageHeight, model.config.backbone.imageWidth)
+            let x = Tensor(shape: [1, 3, h, w], data: (0..<(3 * h * w)).map { Float(($0 * 37) % 101) / 50 - 1 })
             let (a, b) = withNoGrad { (model.predict(x).toArray(), again.predict(x).toArray()) }
             XCTAssertEqual(a, b, task)
             // The checkpoint folder is a hub folder: our Sapiens2 loader reads it through config.json alone.
@@ -199,6 +202,15 @@ final class Sapiens2FineTuneTests: XCTestCase {
         XCTAssertThrowsError(try r.validate(path: "r.yaml")) { XCTAssertTrue("\($0)".contains("model.encoder"), "\($0)") }
         r.model.encoder = "sapiens2_0.4b"; r.model.head = "sapiens"; r.model.image_height = 1024; r.model.image_width = 768
         XCTAssertNoThrow(try r.validate(path: "r.yaml"))
+        r = FineTuneRecipe(); r.model.architecture = "sapiens2"; r.task = "pointmap"; r.model.image_height = 32; r.model.image_width = 32
+        XCTAssertThrowsError(try r.validate(path: "r.yaml")) { XCTAssertTrue("\($0)".contains("image_height"), "\($0)") }
+        // transformers' strict config fields typed float refuse "100": floats keep their decimal point.
+        var c = Sapiens2Config(task: .segmentation)
+        c.head = Sapiens2HeadConfig(upsampleOutChannels: [8]); c.numKeyValueHeadsPerLayer = Array(repeating: 16, count: 24)
+        let text = String(decoding: c.hubJSON(), as: UTF8.self)
+        XCTAssertTrue(text.contains("\"rope_theta\" : 100.0"), text)
+        XCTAssertTrue(text.contains("\"pos_embed_rescale\" : 2.0"), text)
+        XCTAssertEqual(try Sapiens2Config.parse(c.hubJSON(), path: "config.json"), c)
         r = FineTuneRecipe(); r.model.architecture = "sapiens2"; r.task = "normal"; r.model.kv_heads = 2
         XCTAssertThrowsError(try r.validate(path: "r.yaml")) { XCTAssertTrue("\($0)".contains("kv_heads"), "\($0)") }
     }

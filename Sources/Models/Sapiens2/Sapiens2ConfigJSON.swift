@@ -51,6 +51,18 @@ extension Sapiens2Config {
 
     /// `hubJSONObject` as pretty-printed JSON with sorted keys (stable bytes for the same model).
     public func hubJSON(labelNames: [String] = []) -> Data {
-        (try? JSONSerialization.data(withJSONObject: hubJSONObject(labelNames: labelNames), options: [.prettyPrinted, .sortedKeys])) ?? Data("{}".utf8)
+        guard let data = try? JSONSerialization.data(withJSONObject: hubJSONObject(labelNames: labelNames), options: [.prettyPrinted, .sortedKeys]) else {
+            return Data("{}".utf8)
+        }
+        // JSONSerialization prints an integral Double as an integer (100), which transformers' strict config
+        // fields typed float refuse: those fields get their ".0" back.
+        var text = String(decoding: data, as: UTF8.self)
+        for key in ["rope_theta", "rms_norm_eps", "pos_embed_shift", "pos_embed_jitter", "pos_embed_rescale"] {
+            guard let r = text.range(of: "\"\(key)\" : ") else { continue }
+            let number = text[r.upperBound...].prefix { $0 == "-" || $0.isNumber || $0 == "." || $0 == "e" || $0 == "E" || $0 == "+" }
+            guard !number.isEmpty, number.allSatisfy({ $0 == "-" || $0.isNumber }) else { continue }
+            text.insert(contentsOf: ".0", at: number.endIndex)
+        }
+        return Data(text.utf8)
     }
 }
