@@ -1,0 +1,34 @@
+/// bf16 rounding: the top 16 bits of an fp32, rounded to nearest with ties to even, as `VCVTNE2PS2BF16`,
+/// oneDNN and PyTorch's `.to(torch.bfloat16)` do. NaN stays a (quiet) NaN; values past bf16's largest finite
+/// number round to infinity, as in hardware.
+public enum BF16 {
+    @inline(__always)
+    public static func bits(_ x: Float) -> UInt16 {
+        let b = x.bitPattern
+        if x.isNaN { return UInt16(truncatingIfNeeded: b >> 16) | 0x0040 }
+        return UInt16(truncatingIfNeeded: (b &+ 0x7FFF &+ ((b >> 16) & 1)) >> 16)
+    }
+
+    @inline(__always)
+    public static func float(_ bits: UInt16) -> Float { Float(bitPattern: UInt32(bits) << 16) }
+
+    /// `x` rounded to the nearest bf16, kept as fp32.
+    @inline(__always)
+    public static func rounded(_ x: Float) -> Float { float(bits(x)) }
+
+    /// A (rows, cols) block with leading dimension `ld`, rounded into a dense (rows, cols) fp32 block.
+    static func round(_ src: UnsafePointer<Float>, ld: Int, rows: Int, cols: Int, into dst: UnsafeMutablePointer<Float>) {
+        for r in 0..<rows {
+            let s = src + r * ld, d = dst + r * cols
+            for j in 0..<cols { d[j] = rounded(s[j]) }
+        }
+    }
+
+    /// The same block converted to bf16 bit patterns (what oneDNN's bf16 GEMM reads).
+    static func convert(_ src: UnsafePointer<Float>, ld: Int, rows: Int, cols: Int, into dst: UnsafeMutablePointer<UInt16>) {
+        for r in 0..<rows {
+            let s = src + r * ld, d = dst + r * cols
+            for j in 0..<cols { d[j] = bits(s[j]) }
+        }
+    }
+}

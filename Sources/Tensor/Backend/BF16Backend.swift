@@ -1,0 +1,127 @@
+/// bf16 GEMMs with fp32 accumulation under the ops; everything else is the fp32 CPU backend.
+///
+/// Every GEMM the engine runs goes through `gemmRowMajor`: linear layers, attention (scores and values, the
+/// blocked kernel included) and convolutions after their im2col / transposed-convolution lowering. Here both
+/// operands are rounded to bf16 (nearest, ties to even) and multiplied with fp32 accumulation; the bias, beta·C
+/// and every other primitive (norms, softmax, GELU, losses, the optimizer and its state) stay fp32, which is
+/// PyTorch autocast's and OpenVINO's split of the precisions.
+///
+/// Two engines compute the same numbers:
+/// - `.oneDNN`: oneDNN's bf16 GEMM (AVX512_BF16 `VDPBF16PS` or AMX tiles), for speed on CPUs that have them.
+/// - `.emulated`: the operands rounded to bf16 values held in fp32, then OpenBLAS sgemm. A product of two bf16
+///   values is exact in fp32, so this is what a bf16 dot product with fp32 accumulation computes (up to the
+///   order of the fp32 additions). It is slower than fp32 and exists so the numerics can be tested and
+///   measured on any CPU; `Precision` never picks it, only an explicit request does.
+///
+/// Not yet: weights are converted on every call rather than packed once at load time (the conversion is
+/// O(mk + kn) against the GEMM's O(mnk)), and activations stay fp32 between ops.
+public final class BF16Backend: Backend {
+    public enum Engine: Sendable {
+        case oneDNN(OneDNN)
+        case emulated
+    }
+
+    public let engine: Engine
+    public let name: String
+    let cpu = CPUBackend.shared
+
+    public init(engine: Engine) {
+        self.engine = engine
+        switch engine {
+        case .oneDNN: name = "cpu-bf16-onednn"
+        case .emulated: name = "cpu-bf16-emulated"
+        }
+    }
+
+    public func allocate(_ count: Int) -> UnsafeMutablePointer<Float> { cpu.allocate(count) }
+    public func release(_ pointer: UnsafeMutablePointer<Float>, count: Int) { cpu.release(pointer, count: count) }
+
+    public func gemmRowMajor(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, rowBias: UnsafePointer<Float>?) {
+        // Nothing is multiplied when k is 0 (C is only scaled or biased): the fp32 path does that exactly.
+        guard m > 0, n > 0, k > 0 else {
+            cpu.gemmRowMajor(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                             beta: beta, c: c, ldc: ldc, rowBias: rowBias)
+            return
+        }
+        // Stored shapes of the operands (row-major, before the transposes).
+        let aRows = transA ? k : m, aCols = transA ? m : k
+        let bRows = transB ? n : k, bCols = transB ? k : n
+        if case .oneDNN(let lib) = engine {
+            let a16 = UnsafeMutablePointer<UInt16>.allocate(capacity: aRows * aCols)
+            let b16 = UnsafeMutablePointer<UInt16>.allocate(capacity: bRows * bCols)
+            defer { a16.deallocate(); b16.deallocate() }
+            BF16.convert(a, ld: lda, rows: aRows, cols: aCols, into: a16)
+            BF16.convert(b, ld: ldb, rows: bRows, cols: bCols, into: b16)
+            var beta = beta
+            if let rowBias {
+                for r in 0..<m { (c + r * ldc).update(from: rowBias, count: n) }
+                beta = 1
+            }
+            let status = lib.gemmBF16(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a16, lda: aCols,
+                                      b: b16, ldb: bCols, beta: beta, c: c, ldc: ldc)
+            if status == 0 { return }
+            // load() probed the GEMM, so this is not expected; the emulation gives the same numbers.
+            emulated(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                     beta: beta, c: c, ldc: ldc, rowBias: nil, aRows: aRows, aCols: aCols, bRows: bRows, bCols: bCols)
+            return
+        }
+        emulated(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                 beta: beta, c: c, ldc: ldc, rowBias: rowBias, aRows: aRows, aCols: aCols, bRows: bRows, bCols: bCols)
+    }
+
+    private func emulated(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                          a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                          beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, rowBias: UnsafePointer<Float>?,
+                          aRows: Int, aCols: Int, bRows: Int, bCols: Int) {
+        let ar = cpu.allocate(aRows * aCols), br = cpu.allocate(bRows * bCols)
+        defer { cpu.release(ar, count: aRows * aCols); cpu.release(br, count: bRows * bCols) }
+        BF16.round(a, ld: lda, rows: aRows, cols: aCols, into: ar)
+        BF16.round(b, ld: ldb, rows: bRows, cols: bCols, into: br)
+        cpu.gemmRowMajor(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: ar, lda: aCols, b: br, ldb: bCols,
+                         beta: beta, c: c, ldc: ldc, rowBias: rowBias)
+    }
+
+    // MARK: fp32 primitives, forwarded
+
+    public func add(_ a: UnsafePointer<Float>?, _ b: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>?, _ n: Int) { cpu.add(a, b, out, n) }
+    public func sub(_ a: UnsafePointer<Float>?, _ b: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>?, _ n: Int) { cpu.sub(a, b, out, n) }
+    public func mul(_ a: UnsafePointer<Float>?, _ b: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>?, _ n: Int) { cpu.mul(a, b, out, n) }
+    public func div(_ a: UnsafePointer<Float>?, _ b: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>?, _ n: Int) { cpu.div(a, b, out, n) }
+    public func affine(_ a: UnsafePointer<Float>?, _ s: Float, _ t: Float, _ out: UnsafeMutablePointer<Float>?, _ n: Int) { cpu.affine(a, s, t, out, n) }
+    public func axpy(_ alpha: Float, _ x: UnsafePointer<Float>?, _ y: UnsafeMutablePointer<Float>?, _ n: Int) { cpu.axpy(alpha, x, y, n) }
+    public func addScaled(_ a: UnsafePointer<Float>?, _ b: UnsafePointer<Float>?, _ s: Float, _ out: UnsafeMutablePointer<Float>?, _ n: Int) { cpu.addScaled(a, b, s, out, n) }
+    public func fill(_ out: UnsafeMutablePointer<Float>?, _ v: Float, _ n: Int) { cpu.fill(out, v, n) }
+    public func addRowvec(_ x: UnsafePointer<Float>?, _ v: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>?, _ m: Int, _ n: Int) { cpu.addRowvec(x, v, out, m, n) }
+    public func mulRowvec(_ x: UnsafePointer<Float>?, _ v: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>?, _ m: Int, _ n: Int) { cpu.mulRowvec(x, v, out, m, n) }
+    public func sumRows(_ x: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>?, _ m: Int, _ n: Int, _ accumulate: Int32) { cpu.sumRows(x, out, m, n, accumulate) }
+    public func sumCols(_ x: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>?, _ m: Int, _ n: Int) { cpu.sumCols(x, out, m, n) }
+    public func sum(_ x: UnsafePointer<Float>?, _ n: Int) -> Double { cpu.sum(x, n) }
+    public func sumsq(_ x: UnsafePointer<Float>?, _ n: Int) -> Double { cpu.sumsq(x, n) }
+    public func dot(_ a: UnsafePointer<Float>?, _ b: UnsafePointer<Float>?, _ n: Int) -> Double { cpu.dot(a, b, n) }
+    public func exp(_ x: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>?, _ n: Int) { cpu.exp(x, out, n) }
+    public func log(_ x: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>?, _ n: Int) { cpu.log(x, out, n) }
+    public func erf(_ x: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>?, _ n: Int) { cpu.erf(x, out, n) }
+    public func geluFwd(_ x: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>?, _ n: Int) { cpu.geluFwd(x, out, n) }
+    public func geluBwd(_ x: UnsafePointer<Float>?, _ gy: UnsafePointer<Float>?, _ gx: UnsafeMutablePointer<Float>?, _ n: Int) { cpu.geluBwd(x, gy, gx, n) }
+    public func siluFwd(_ x: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>?, _ n: Int) { cpu.siluFwd(x, out, n) }
+    public func siluBwd(_ x: UnsafePointer<Float>?, _ gy: UnsafePointer<Float>?, _ gx: UnsafeMutablePointer<Float>?, _ n: Int) { cpu.siluBwd(x, gy, gx, n) }
+    public func layernormFwd(_ x: UnsafePointer<Float>?, _ w: UnsafePointer<Float>?, _ b: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>?, _ mean: UnsafeMutablePointer<Float>?, _ rstd: UnsafeMutablePointer<Float>?, _ m: Int, _ n: Int, _ eps: Float) { cpu.layernormFwd(x, w, b, out, mean, rstd, m, n, eps) }
+    public func layernormBwd(_ x: UnsafePointer<Float>?, _ w: UnsafePointer<Float>?, _ mean: UnsafePointer<Float>?, _ rstd: UnsafePointer<Float>?, _ gy: UnsafePointer<Float>?, _ gx: UnsafeMutablePointer<Float>?, _ gw: UnsafeMutablePointer<Float>?, _ gb: UnsafeMutablePointer<Float>?, _ m: Int, _ n: Int) { cpu.layernormBwd(x, w, mean, rstd, gy, gx, gw, gb, m, n) }
+    public func softmaxRows(_ x: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>?, _ m: Int, _ n: Int, _ scale: Float) { cpu.softmaxRows(x, out, m, n, scale) }
+    public func softmaxBwdRows(_ p: UnsafePointer<Float>?, _ gy: UnsafePointer<Float>?, _ gx: UnsafeMutablePointer<Float>?, _ m: Int, _ n: Int) { cpu.softmaxBwdRows(p, gy, gx, m, n) }
+    public func adamw(_ p: UnsafeMutablePointer<Float>?, _ g: UnsafePointer<Float>?, _ m: UnsafeMutablePointer<Float>?, _ v: UnsafeMutablePointer<Float>?, _ n: Int, _ lr: Float, _ b1: Float, _ b2: Float, _ eps: Float, _ wd: Float, _ bc1: Float, _ bc2: Float) { cpu.adamw(p, g, m, v, n, lr, b1, b2, eps, wd, bc1, bc2) }
+    public func copy2d(_ src: UnsafePointer<Float>?, _ src_stride: Int, _ dst: UnsafeMutablePointer<Float>?, _ dst_stride: Int, _ rows: Int, _ cols: Int) { cpu.copy2d(src, src_stride, dst, dst_stride, rows, cols) }
+    public func add2d(_ src: UnsafePointer<Float>?, _ src_stride: Int, _ dst: UnsafeMutablePointer<Float>?, _ dst_stride: Int, _ rows: Int, _ cols: Int) { cpu.add2d(src, src_stride, dst, dst_stride, rows, cols) }
+    public func transpose2d(_ src: UnsafePointer<Float>?, _ src_stride: Int, _ dst: UnsafeMutablePointer<Float>?, _ dst_stride: Int, _ rows: Int, _ cols: Int) { cpu.transpose2d(src, src_stride, dst, dst_stride, rows, cols) }
+    public func im2col(_ x: UnsafePointer<Float>?, _ C: Int, _ H: Int, _ W: Int, _ kh: Int, _ kw: Int, _ sh: Int, _ sw: Int, _ ph: Int, _ pw: Int, _ Ho: Int, _ Wo: Int, _ col: UnsafeMutablePointer<Float>?) { cpu.im2col(x, C, H, W, kh, kw, sh, sw, ph, pw, Ho, Wo, col) }
+    public func col2im(_ col: UnsafePointer<Float>?, _ C: Int, _ H: Int, _ W: Int, _ kh: Int, _ kw: Int, _ sh: Int, _ sw: Int, _ ph: Int, _ pw: Int, _ Ho: Int, _ Wo: Int, _ x: UnsafeMutablePointer<Float>?) { cpu.col2im(col, C, H, W, kh, kw, sh, sw, ph, pw, Ho, Wo, x) }
+    public func scatterStrided(_ src: UnsafePointer<Float>?, _ src_stride: Int, _ dst: UnsafeMutablePointer<Float>?, _ dst_stride: Int, _ step: Int, _ rows: Int, _ cols: Int, _ bias: Float) { cpu.scatterStrided(src, src_stride, dst, dst_stride, step, rows, cols, bias) }
+    public func gatherStrided(_ src: UnsafePointer<Float>?, _ src_stride: Int, _ step: Int, _ dst: UnsafeMutablePointer<Float>?, _ dst_stride: Int, _ rows: Int, _ cols: Int, _ dst_cols: Int) { cpu.gatherStrided(src, src_stride, step, dst, dst_stride, rows, cols, dst_cols) }
+    public func flashFwdStep(_ s: UnsafeMutablePointer<Float>?, _ rows: Int, _ n: Int, _ lds: Int, _ scale: Float, _ m: UnsafeMutablePointer<Float>?, _ l: UnsafeMutablePointer<Float>?, _ o: UnsafeMutablePointer<Float>?, _ ldo: Int, _ hd: Int) { cpu.flashFwdStep(s, rows, n, lds, scale, m, l, o, ldo, hd) }
+    public func flashFwdFinish(_ o: UnsafeMutablePointer<Float>?, _ rows: Int, _ ldo: Int, _ hd: Int, _ m: UnsafePointer<Float>?, _ l: UnsafePointer<Float>?, _ lse: UnsafeMutablePointer<Float>?) { cpu.flashFwdFinish(o, rows, ldo, hd, m, l, lse) }
+    public func flashBwdProbs(_ s: UnsafeMutablePointer<Float>?, _ rows: Int, _ n: Int, _ lds: Int, _ scale: Float, _ lse: UnsafePointer<Float>?) { cpu.flashBwdProbs(s, rows, n, lds, scale, lse) }
+    public func flashBwdDs(_ p: UnsafePointer<Float>?, _ dp: UnsafeMutablePointer<Float>?, _ rows: Int, _ n: Int, _ ld: Int, _ delta: UnsafePointer<Float>?) { cpu.flashBwdDs(p, dp, rows, n, ld, delta) }
+    public func rowdotStrided(_ a: UnsafePointer<Float>?, _ lda: Int, _ b: UnsafePointer<Float>?, _ ldb: Int, _ rows: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>?) { cpu.rowdotStrided(a, lda, b, ldb, rows, n, out) }
+}
