@@ -48,7 +48,10 @@ struct Bench: ParsableCommand {
         }
     }
 
+    @OptionGroup var precision: PrecisionOptions
+
     func run() throws {
+        precision.apply()
         if let w = BLAS.coreTypeWarning() { FileHandle.standardError.write(Data((w + "\n").utf8)) }
         FileHandle.standardError.write(Data("bench: OpenBLAS \(BLAS.coreName) kernels, GEMM threading \(GEMMThreading.mode.rawValue) (\(EngineThreads.count) engine threads, \(BLAS.threads) BLAS threads), CPU vector ISA \(BLAS.cpuVectorISA)\n".utf8))
         let wanted = only.map { Set(Bench.names(in: $0)) }

@@ -50,7 +50,10 @@ struct EvaluateCommand: ParsableCommand {
         }
     }
 
+    @OptionGroup var precision: PrecisionOptions
+
     func run() throws {
+        precision.apply()
         do {
             if let gt, let results {
                 let report = try KeypointEvaluator().evaluate(groundTruthFile: URL(fileURLWithPath: gt), resultsFile: URL(fileURLWithPath: results))

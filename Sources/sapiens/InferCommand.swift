@@ -95,7 +95,10 @@ struct InferRun: ParsableCommand {
         if let features { _ = try FeatureExtractor.parse(features) }
     }
 
+    @OptionGroup var precision: PrecisionOptions
+
     func run() throws {
+        precision.apply()
         if let w = BLAS.coreTypeWarning() { FileHandle.standardError.write(Data((w + "\n").utf8)) }
         do {
             let inputs = try InputImages.expand(images, cocoImages: cocoImages)

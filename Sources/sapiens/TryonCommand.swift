@@ -72,7 +72,10 @@ struct TryonCommand: ParsableCommand {
         if let lightness, !(0...1).contains(lightness) { throw ValidationError("--lightness must be 0-1 (got \(lightness))") }
     }
 
+    @OptionGroup var precision: PrecisionOptions
+
     func run() throws {
+        precision.apply()
         do {
             let photo = try ImageCodec.load(path: image)
             let generated = try inpainted.map { path -> Image in
