@@ -124,4 +124,23 @@ public final class BF16Backend: Backend {
     public func flashBwdProbs(_ s: UnsafeMutablePointer<Float>?, _ rows: Int, _ n: Int, _ lds: Int, _ scale: Float, _ lse: UnsafePointer<Float>?) { cpu.flashBwdProbs(s, rows, n, lds, scale, lse) }
     public func flashBwdDs(_ p: UnsafePointer<Float>?, _ dp: UnsafeMutablePointer<Float>?, _ rows: Int, _ n: Int, _ ld: Int, _ delta: UnsafePointer<Float>?) { cpu.flashBwdDs(p, dp, rows, n, ld, delta) }
     public func rowdotStrided(_ a: UnsafePointer<Float>?, _ lda: Int, _ b: UnsafePointer<Float>?, _ ldb: Int, _ rows: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>?) { cpu.rowdotStrided(a, lda, b, ldb, rows, n, out) }
+
+    // The blocked attention's products are GEMMs too: they take bf16 operands like every other.
+    public func attnScores(_ q: UnsafePointer<Float>?, _ ldq: Int, _ kt: UnsafePointer<Float>?, _ ldk: Int, _ s: UnsafeMutablePointer<Float>?, _ lds: Int, _ rows: Int, _ cols: Int, _ hd: Int) {
+        guard let q, let kt, let s else { return cpu.attnScores(q, ldq, kt, ldk, s, lds, rows, cols, hd) }
+        gemmRowMajor(transA: false, transB: false, m: rows, n: cols, k: hd, alpha: 1, a: q, lda: ldq, b: kt, ldb: ldk,
+                     beta: 0, c: s, ldc: lds, rowBias: nil)
+    }
+    public func attnPV(_ p: UnsafePointer<Float>?, _ ldp: Int, _ v: UnsafePointer<Float>?, _ ldv: Int, _ o: UnsafeMutablePointer<Float>?, _ ldo: Int, _ rows: Int, _ cols: Int, _ hd: Int) {
+        guard let p, let v, let o else { return cpu.attnPV(p, ldp, v, ldv, o, ldo, rows, cols, hd) }
+        gemmRowMajor(transA: false, transB: false, m: rows, n: hd, k: cols, alpha: 1, a: p, lda: ldp, b: v, ldb: ldv,
+                     beta: 1, c: o, ldc: ldo, rowBias: nil)
+    }
+    public func rmsnormFwd(_ x: UnsafePointer<Float>?, _ w: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>?, _ rstd: UnsafeMutablePointer<Float>?, _ m: Int, _ n: Int, _ eps: Float) { cpu.rmsnormFwd(x, w, out, rstd, m, n, eps) }
+    public func rmsnormBwd(_ x: UnsafePointer<Float>?, _ w: UnsafePointer<Float>?, _ rstd: UnsafePointer<Float>?, _ gy: UnsafePointer<Float>?, _ gx: UnsafeMutablePointer<Float>?, _ gw: UnsafeMutablePointer<Float>?, _ m: Int, _ n: Int) { cpu.rmsnormBwd(x, w, rstd, gy, gx, gw, m, n) }
+    public func rope(_ x: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>?, _ cos: UnsafePointer<Float>?, _ sin: UnsafePointer<Float>?, _ tokens: Int, _ heads: Int, _ hd: Int, _ backward: Bool) { cpu.rope(x, out, cos, sin, tokens, heads, hd, backward) }
+    public func swigluFwd(_ gate: UnsafePointer<Float>?, _ up: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>?, _ n: Int) { cpu.swigluFwd(gate, up, out, n) }
+    public func swigluBwd(_ gate: UnsafePointer<Float>?, _ up: UnsafePointer<Float>?, _ gy: UnsafePointer<Float>?, _ ggate: UnsafeMutablePointer<Float>?, _ gup: UnsafeMutablePointer<Float>?, _ n: Int) { cpu.swigluBwd(gate, up, gy, ggate, gup, n) }
+    public func addScaledRowvec(_ x: UnsafePointer<Float>?, _ y: UnsafePointer<Float>?, _ s: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>?, _ m: Int, _ n: Int) { cpu.addScaledRowvec(x, y, s, out, m, n) }
+    public func instnormSiluInplace(_ x: UnsafeMutablePointer<Float>?, _ planes: Int, _ n: Int, _ eps: Float) { cpu.instnormSiluInplace(x, planes, n, eps) }
 }
