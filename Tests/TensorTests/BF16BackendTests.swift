@@ -69,14 +69,11 @@ final class BF16BackendTests: XCTestCase {
                     let c0 = (0..<(m * ldc)).map { _ in rng.normal() }
                     let bias = withBias ? (0..<n).map { _ in rng.normal() } : nil
                     var c = c0
-                    a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
-                        let run = { (bp2: UnsafePointer<Float>?) in
-                            self.emulated.gemmRowMajor(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.75,
-                                                       a: ap.baseAddress!, lda: lda, b: bp.baseAddress!, ldb: ldb, beta: 0.5,
-                                                       c: cp.baseAddress!, ldc: ldc, rowBias: bp2)
-                        }
-                        if let bias { bias.withUnsafeBufferPointer { run($0.baseAddress) } } else { run(nil) }
-                    } } }
+                    let biasBuffer = UnsafeMutablePointer<Float>.allocate(capacity: n)
+                    defer { biasBuffer.deallocate() }
+                    if let bias { biasBuffer.update(from: bias, count: n) }
+                    emulated.gemmRowMajor(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.75, a: a, lda: lda, b: b, ldb: ldb,
+                                          beta: 0.5, c: &c, ldc: ldc, rowBias: bias == nil ? nil : UnsafePointer(biasBuffer))
                     let ref = reference(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.75, a: a, lda: lda, b: b, ldb: ldb,
                                         beta: 0.5, c: c0, ldc: ldc, bias: bias)
                     var worst = 0.0
