@@ -4,14 +4,24 @@ import Inference
 import Models
 import Tasks
 import Tensor
+import Training
 import XCTest
 
 /// bf16 against fp32 (issue 27, item 5) on the official-architecture parity models: the same predictor run once
 /// with fp32 GEMMs and once with bf16 operands and fp32 accumulation (the emulated engine, which computes what
 /// AVX512_BF16/AMX compute, so it runs on any CPU). Bounds from the issue: seg class agreement ≥ 99.5 %, depth
 /// Pearson ≥ 0.999, normals ≤ 1° mean, pose ≤ 0.5 px median. The models are the v1 fixtures (mmpretrain ViT with
-/// the official heads, 1024×768 input, seeded random weights) and transformers' Sapiens2 seg and normal classes.
+/// the official heads, 1024×768 input, seeded random weights), transformers' Sapiens2 seg and normal classes, and
+/// a trained seg model (Tests/Fixtures/BF16Trained).
+///
+/// The seg bound is asserted on the trained model only. A random-weight seg head's class logits are nearly tied
+/// almost everywhere, so the share of pixels whose argmax a bf16 rounding flips measures the missing margins, not
+/// bf16: those fixtures report their agreement and assert only a floor (98 %) that a wrong rounding or a GEMM on
+/// the wrong operands would break.
 final class BF16AccuracyTests: XCTestCase {
+    /// Class agreement that random-weight seg fixtures must keep (see above); the issue's 99.5 % is for trained models.
+    static let randomWeightSegFloor = 0.98
+
     let bf16 = BF16Backend(engine: .emulated)
 
     override func tearDown() {
@@ -48,7 +58,7 @@ final class BF16AccuracyTests: XCTestCase {
         Double(zip(a, b).filter { $0 == $1 }.count) / Double(max(a.count, 1))
     }
 
-    func testSegClassAgreement() throws {
+    func testRandomWeightSegClassAgreement() throws {
         for name in ["seg_goliath", "seg_lip"] {
             let (images, model, dir) = try v1Model(name)
             defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -57,8 +67,8 @@ final class BF16AccuracyTests: XCTestCase {
                 let (a, b) = both { predictor.dense([img])[0].classes.map(Int.init) }
                 XCTAssertEqual(a.count, b.count)
                 let agree = agreement(a, b)
-                print("bf16 vs fp32 \(name) image \(i): \(String(format: "%.3f", 100 * agree)) % of pixels the same class")
-                XCTAssertGreaterThanOrEqual(agree, 0.995, "\(name) image \(i)")
+                print("bf16 vs fp32 \(name) (random weights) image \(i): \(String(format: "%.3f", 100 * agree)) % of pixels the same class")
+                XCTAssertGreaterThanOrEqual(agree, Self.randomWeightSegFloor, "\(name) image \(i)")
             }
         }
     }
@@ -109,6 +119,36 @@ final class BF16AccuracyTests: XCTestCase {
         }
     }
 
+    // MARK: A trained model
+
+    static let trained = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/BF16Trained").path
+
+    /// The issue's seg bound where it means something: a seg model trained on the synthetic people (its logits have
+    /// real margins), on synthetic people it never saw in training (the recipe's validation seed).
+    func testTrainedSegClassAgreement() throws {
+        let model = try TaskCheckpoint.load(path: Self.trained + "/seg-tiny-synthetic.safetensors")
+        XCTAssertEqual(model.config.task, .seg)
+        let dir = scratchFolder("bf16-trained-seg")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let corpus = try LabelledCorpus.synthetic(images: 8, height: 256, width: 192, people: "1-2", seed: 1000003, cacheDir: dir,
+                                                  labels: LabelSpec())
+        let predictor = TaskPredictor(model: model)
+        var same = 0, total = 0, worst = 1.0
+        for i in 0..<corpus.count {
+            let img = try corpus.sample(at: i).image
+            let (a, b) = both { predictor.dense([img])[0].classes.map(Int.init) }
+            XCTAssertEqual(a.count, b.count)
+            XCTAssertGreaterThan(Set(a).count, 1, "image \(i): the model paints more than one class")
+            same += zip(a, b).filter { $0 == $1 }.count
+            total += a.count
+            worst = min(worst, agreement(a, b))
+        }
+        let agree = Double(same) / Double(max(total, 1))
+        print("bf16 vs fp32 trained seg (\(corpus.count) unseen synthetic images): \(String(format: "%.3f", 100 * agree)) % of pixels the same class, worst image \(String(format: "%.3f", 100 * worst)) %")
+        XCTAssertGreaterThanOrEqual(agree, 0.995)
+    }
+
     // MARK: Sapiens2 (transformers' classes)
 
     static let sapiens2 = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -137,12 +177,12 @@ final class BF16AccuracyTests: XCTestCase {
         return (0..<hw).map { p in (0..<c).map { v[$0 * hw + p] } }
     }
 
-    func testSapiens2SegClassAgreement() throws {
+    func testSapiens2RandomWeightSegClassAgreement() throws {
         let (a, b) = try sapiens2Outputs("seg")
         let argmax = { (t: Tensor) in self.pixelVectors(t).map { px in px.indices.max { px[$0] < px[$1] } ?? 0 } }
         let agree = agreement(argmax(a), argmax(b))
-        print("bf16 vs fp32 Sapiens2 seg \(a.shape): \(String(format: "%.3f", 100 * agree)) % of pixels the same class")
-        XCTAssertGreaterThanOrEqual(agree, 0.995)
+        print("bf16 vs fp32 Sapiens2 seg (random weights) \(a.shape): \(String(format: "%.3f", 100 * agree)) % of pixels the same class")
+        XCTAssertGreaterThanOrEqual(agree, Self.randomWeightSegFloor)
     }
 
     func testSapiens2NormalMeanAngle() throws {
