@@ -490,13 +490,18 @@ def make_vit_infer(size, batch, fused_attn):
     return setup, vit_infer_flop(batch, d, depth)
 
 
-def make_sapiens_seg(fused_attn):
+def make_sapiens_seg(fused_attn, mode="fp32"):
+    """Sapiens-0.3B + seg head on one 1024x768 image: fp32 eager, or under torch.autocast("cpu", dtype=torch.bfloat16)
+    (issue 27's peer)."""
     def setup():
         model = SapiensSeg(fused=fused_attn).eval()
         img = torch.randn(1, 3, 1024, 768)
 
         def step():
             with torch.inference_mode():
+                if mode == "bf16_autocast":
+                    with torch.autocast("cpu", dtype=torch.bfloat16):
+                        return model(img)
                 return model(img)
         return step
     return setup, sapiens_seg_flop()
@@ -533,8 +538,9 @@ def workloads(args):
         for b in (1, 8):
             s, f = make_vit_infer(size, b, args.attn == "sdpa")
             w[f"vit_{size}_infer_b{b}"] = (s, f, False)
-    s, f = make_sapiens_seg(args.attn == "sdpa")
-    w["sapiens_0.3b_seg_infer_b1"] = (s, f, True)
+    for mode, suffix in (("fp32", ""), ("bf16_autocast", "@bf16_autocast")):
+        s, f = make_sapiens_seg(args.attn == "sdpa", mode)
+        w["sapiens_0.3b_seg_infer_b1" + suffix] = (s, f, True)
     # Issue 29: the shipped Sapiens-0.3B MAE recipe at 1024 px (4096 patches), one AdamW step at batch 2.
     s, f = make_mae_train("sapiens_0.3b", 2, args.attn == "sdpa", args.adamw, img_size=1024)
     w["mae_sapiens_0.3b_1024_train_b2"] = (s, f, True)

@@ -24,6 +24,10 @@ public struct BenchFigure: Codable, Sendable {
     /// At the tensor pool's high-water mark since the setup: bytes in live tensors and bytes idle in the pool (MiB).
     public var pool_peak_live_mib: Double?
     public var pool_peak_idle_mib: Double?
+    /// With `sapiens bench --peak`: gflops over the machine's measured fp32 multiply-add peak, and over its bf16
+    /// (VDPBF16PS) peak where the CPU has one.
+    public var fp32_peak_share: Double?
+    public var bf16_peak_share: Double?
 
     public init(name: String, ms_min: Double, ms_median: Double, gflop: Double, gflops: Double, threads: Int,
                 other_load: Double, items_per_second: Double? = nil, unit: String? = nil) {

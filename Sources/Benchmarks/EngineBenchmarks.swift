@@ -59,13 +59,16 @@ public enum EngineBenchmarks {
         var headFLOP = 0.0, c = sapiens.width, h = sapiens.gridHeight, ww = sapiens.gridWidth
         for out in seg.deconvChannels { headFLOP += 2 * Double(c * out * 16 * h * ww); c = out; h *= 2; ww *= 2 }
         for out in seg.convChannels + [seg.outChannels] { headFLOP += 2 * Double(c * out * h * ww); c = out }
-        w.append(Workload(name: "sapiens_0.3b_seg_infer_b1", gflop: (sapiens.forwardFLOPs + headFLOP) / 1e9, heavy: true) {
+        // The peer also times bf16 autocast (issue 27).
+        var segFigure = Workload(name: "sapiens_0.3b_seg_infer_b1", gflop: (sapiens.forwardFLOPs + headFLOP) / 1e9, heavy: true) {
             let rng = RNG(seed: 0)
             let vit = ViT(sapiens, rng: rng)
             let head = DenseHead(inChannels: sapiens.width, config: seg, rng: rng)
             let imgs = Tensor.randn([1, 3, sapiens.imageHeight, sapiens.imageWidth], rng: rng)
             return { withNoGrad { _ = head(vit.featureMap(vit(imgs))) } }
-        })
+        }
+        segFigure.peerModes = ["bf16_autocast"]
+        w.append(segFigure)
         // Issue 26's workload: Sapiens2-0.4B seg at 1024x768; the peer also times bf16 autocast.
         if let s2 = Sapiens2Benchmark.segConfig() {
             var fig = Workload(name: "sapiens2_0.4b_seg_infer_b1", gflop: Sapiens2Benchmark.forwardFLOP(s2) / 1e9, heavy: true) {

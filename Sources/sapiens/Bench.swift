@@ -20,8 +20,12 @@ struct Bench: ParsableCommand {
     var list = false
     @Option(help: "Also time each figure with scripts/bench_pytorch.py under this Python, alternating with ours, and print speed ratios (e.g. /work/venv-bench/bin/python).")
     var pytorch: String?
-    @Option(help: "With --pytorch: rounds of (ours, PyTorch) per figure; the ratio uses the pooled medians, so a noisy neighbour hits both sides alike.")
+    @Option(help: "With --pytorch/--openvino: rounds of (ours, peers) per figure; the ratio uses the pooled medians, so a noisy neighbour hits both sides alike.")
     var rounds = 2
+    @Option(help: "Also time the inference figures with OpenVINO (scripts/bench_openvino.py, INFERENCE_PRECISION_HINT f32 and bf16, converted from the same torch module) under this Python, alternating with ours; its conversion and compile times are reported apart.")
+    var openvino: String?
+    @Flag(help: "First measure this machine's fp32 multiply-add peak (and the bf16 VDPBF16PS peak where the CPU has it), then report each figure's GFLOP/s as a share of them. Without --only, measures only the peaks.")
+    var peak = false
 
     /// The curation throughput figure, which runs outside the two benchmark tables.
     static let curationFigure = "curation_800px"
@@ -54,7 +58,14 @@ struct Bench: ParsableCommand {
         precision.apply()
         if let w = BLAS.coreTypeWarning() { FileHandle.standardError.write(Data((w + "\n").utf8)) }
         FileHandle.standardError.write(Data("bench: OpenBLAS \(BLAS.coreName) kernels, GEMM threading \(GEMMThreading.mode.rawValue) (\(EngineThreads.count) engine threads, \(BLAS.threads) BLAS threads), CPU vector ISA \(BLAS.cpuVectorISA)\n".utf8))
-        let wanted = only.map { Set(Bench.names(in: $0)) }
+        let wanted = only.map { Set(Bench.names(in: $0)) } ?? (peak ? [] : nil)
+        var peaks: PeakShares?
+        if peak {
+            let p = PeakShares.measure()
+            for line in p.lines { print(line) }
+            fflush(stdout)
+            peaks = p
+        }
         let workloads = EngineBenchmarks.all.filter { (wanted?.contains($0.name) ?? !$0.heavy || heavy) }
         if list {
             for w in EngineBenchmarks.all { print("\(w.name)\t\(String(format: "%.2f", w.gflop)) GFLOP\(w.heavy ? " (heavy)" : "")") }
@@ -67,20 +78,26 @@ struct Bench: ParsableCommand {
         for w in workloads {
             BenchTimer.resetPeaks()
             let body = w.setup()
-            guard let python = pytorch else {
-                print(String(decoding: try encoder.encode(BenchTimer.measure(name: w.name, gflop: w.gflop, reps: reps, body)), as: UTF8.self))
+            let ovPython = openvino.flatMap { OpenVINOPeer.figures.contains(w.name) ? $0 : nil }
+            guard pytorch != nil || ovPython != nil else {
+                print(String(decoding: try encoder.encode(peaks.apply(BenchTimer.measure(name: w.name, gflop: w.gflop, reps: reps, body))), as: UTF8.self))
                 fflush(stdout)
                 continue
             }
-            // Alternate our timing and PyTorch's on this figure, so both see the same machine (it is shared and noisy).
-            // The peer times the figure itself (fp32 eager) and any further modes it has (`name@mode`).
-            let peerNames = [w.name] + w.peerModes.map { "\(w.name)@\($0)" }
+            // Alternate our timing and the peers' on this figure, so all see the same machine (it is shared and noisy).
+            // The PyTorch peer times the figure itself (fp32 eager) and any further modes it has (`name@mode`).
+            let peerNames = pytorch == nil ? [] : [w.name] + w.peerModes.map { "\(w.name)@\($0)" }
             var mine: [BenchFigure] = [], theirs: [String: [Double]] = [:], perRound: [String: [Double]] = [:]
+            var ov = OpenVINORounds()
             for _ in 0..<max(rounds, 1) {
-                let fig = BenchTimer.measure(name: w.name, gflop: w.gflop, reps: reps, body)
+                let fig = peaks.apply(BenchTimer.measure(name: w.name, gflop: w.gflop, reps: reps, body))
                 mine.append(fig)
                 print(String(decoding: try encoder.encode(fig), as: UTF8.self))
                 fflush(stdout)
+                if let ovPython {
+                    do { ov.add(try OpenVINOPeer.run(python: ovPython, figure: w.name, reps: reps), ours: fig.ms_median) } catch { throw fail(error) }
+                }
+                guard let python = pytorch else { continue }
                 let peer: [String: [Double]]
                 do { peer = try PyTorchPeer.run(python: python, names: peerNames, reps: reps) } catch { throw fail(error) }
                 for name in peerNames {
@@ -90,6 +107,10 @@ struct Bench: ParsableCommand {
                 }
             }
             guard let pooled = BenchTimer.pooled(mine) else { continue }
+            for line in ov.lines(figure: w.name, ours: pooled, peaks: peaks) {
+                print(String(decoding: try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self))
+                fflush(stdout)
+            }
             for name in peerNames {
                 let theirMedian = BenchTimer.figure(name: name, gflop: 0, times: theirs[name] ?? [], otherLoad: 0).ms_median
                 var line: [String: Any] = ["name": name, "swift_ms_median": pooled.ms_median, "pytorch_ms_median": theirMedian,

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include "sk_atomics.h"
 #include "sk_fused.h"
+#include "sk_peak.h"
 
 #ifdef __cplusplus
 extern "C" {
