@@ -34,6 +34,8 @@ public struct PretrainState: TrainingState {
     public var encoder: ViTConfig
     public var decoder: MAEDecoderConfig
     public var skippedImages: Int
+    /// Sapiens2 pretraining: the backbone's config.json (nil for the ViT MAE, and in older checkpoints).
+    public var sapiens2: String? = nil
 }
 
 public struct PretrainSummary {
@@ -61,11 +63,12 @@ public final class MAEPretrainer: TrainingJob {
     public var cacheDir = "datasets/generated"
     /// The ranks to train over (default: the process's MPI world, a single rank without mpirun).
     public var communicator: Communicator?
-    /// Built and opened by `TrainingLoop` through `build` and `openData`.
+    /// Built and opened by `TrainingLoop` through `build` and `openData`: the ViT MAE, or Sapiens2's.
     var model: MAE?
+    var sapiens2: Sapiens2MAE?
     var stream: ImageStream?
-    /// The last micro-batch and its output, for the reconstruction pictures.
-    var lastOutput: (imgs: Tensor, out: MAE.Output)?
+    /// The last micro-batch's images, prediction and mask, for the reconstruction pictures.
+    var lastOutput: (imgs: Tensor, pred: Tensor, mask: Tensor)?
 
     public init(recipe: PretrainRecipe, recipeText: String, outDir: String, steps: Int? = nil) {
         self.recipe = recipe
@@ -117,6 +120,8 @@ public final class MAEPretrainer: TrainingJob {
     }
 
     public func build() throws -> (named: [(String, Tensor)], trainable: [Tensor], optimizer: AdamW) {
+        lastOutput = nil
+        if recipe.isSapiens2 { return try buildSapiens2() }
         let m = MAE(encoder: recipe.encoderConfig, decoder: recipe.decoderConfig, maskRatio: recipe.model.mask_ratio,
                     normPixLoss: recipe.model.norm_pix_loss, rng: RNG(seed: UInt64(truncatingIfNeeded: recipe.seed)))
         m.setActivationCheckpointing(every: recipe.model.activation_checkpointing.every)
@@ -129,6 +134,7 @@ public final class MAEPretrainer: TrainingJob {
     }
 
     public func restore(_ state: PretrainState, checkpoint ckpt: String) throws {
+        if recipe.isSapiens2 { return try restoreSapiens2(state, checkpoint: ckpt) }
         guard let model else { throw TrainingError.notReady("the MAE model") }
         guard state.encoder == recipe.encoderConfig, state.decoder == recipe.decoderConfig else {
             throw TrainingError.badCheckpoint(path: ckpt, reason: "the recipe's model differs from the checkpoint's")
@@ -139,7 +145,8 @@ public final class MAEPretrainer: TrainingJob {
 
     public func openData(position: Int, dataParallel dp: DataParallel) throws -> TrainingStream {
         let corpus = try dp.afterMainOnly("rank 0 prepares the corpus") { try makeCorpus() }
-        logger.info("data: \(corpus.description); model: MAE \(recipe.model.encoder) (\(model?.parameterCount ?? 0) parameters), effective batch \(recipe.effectiveBatch), peak lr \(recipe.peakLR)")
+        let kind = recipe.isSapiens2 ? "Sapiens2 MAE" : "MAE"
+        logger.info("data: \(corpus.description); model: \(kind) \(recipe.model.encoder) (\(model?.parameterCount ?? sapiens2?.parameterCount ?? 0) parameters), effective batch \(recipe.effectiveBatch), peak lr \(recipe.peakLR)")
         let aug = MAEAugmentation(size: recipe.encoderConfig.imageHeight, scale: recipe.data.crop_scale_min...recipe.data.crop_scale_max,
                                   flipProbability: recipe.data.hflip_probability)
         let s = ImageStream(corpus: corpus, augmentation: aug, seed: UInt64(truncatingIfNeeded: recipe.seed), position: position,
@@ -149,23 +156,25 @@ public final class MAEPretrainer: TrainingJob {
     }
 
     public func loss(step: Int, micro: Int, localBatch: Int, dataParallel dp: DataParallel) throws -> Tensor {
+        if let sapiens2 { return try sapiens2Loss(sapiens2, step: step, micro: micro, localBatch: localBatch, dataParallel: dp) }
         guard let model, let stream else { throw TrainingError.notReady("the MAE model or its data") }
         let (imgs, failed) = try stream.nextBatch(localBatch)
         for f in failed { logger.warning("skipped undecodable image: \(f)") }
         // Drawn for the global batch; this rank takes the rows of its own samples.
         let noise = dp.localRows(Tensor.uniform([recipe.optim.batch_size, model.numPatches], rng: noiseRNG(step: step, micro: micro)))
         let out = model(imgs, noise: noise)
-        lastOutput = (imgs, out)
+        lastOutput = (imgs, out.pred, out.masking.mask)
         return out.loss
     }
 
     public func state(step: Int, position: Int, skippedImages: Int) -> PretrainState {
         PretrainState(step: step, position: position, seed: recipe.seed, recipe: recipeText, encoder: recipe.encoderConfig,
-                      decoder: recipe.decoderConfig, skippedImages: skippedImages)
+                      decoder: recipe.decoderConfig, skippedImages: skippedImages, sapiens2: sapiens2ConfigText)
     }
 
     public func checkpointMetadata() throws -> [String: String] {
-        ["format": "pt", "framework": "sapiens-swift", "kind": "mae",
+        if recipe.isSapiens2 { return sapiens2Metadata() }
+        return ["format": "pt", "framework": "sapiens-swift", "kind": "mae",
          "encoder": String(decoding: try JSONEncoder().encode(recipe.encoderConfig), as: UTF8.self),
          "decoder": String(decoding: try JSONEncoder().encode(recipe.decoderConfig), as: UTF8.self),
          "mask_ratio": "\(recipe.model.mask_ratio)", "norm_pix_loss": "\(recipe.model.norm_pix_loss)"]
@@ -173,9 +182,13 @@ public final class MAEPretrainer: TrainingJob {
 
     /// Reconstructions of the step's last micro-batch every `reconstruction_every` steps and at the end.
     public func afterStep(_ step: Int, writes: Bool, log: MetricsLog?) throws {
-        guard writes, step % recipe.run.reconstruction_every == 0 || step == totalSteps, let model, let last = lastOutput else { return }
+        guard writes, step % recipe.run.reconstruction_every == 0 || step == totalSteps, let last = lastOutput else { return }
         let path = (reconstructionDir as NSString).appendingPathComponent(String(format: "step-%07d.png", step))
-        do { try Reconstruction.save(model: model, images: last.imgs, output: last.out, path: path) } catch {
+        let patch = sapiens2?.config.patchSize ?? recipe.encoderConfig.patchSize
+        do {
+            try Reconstruction.save(images: last.imgs, pred: last.pred, mask: last.mask, patch: patch,
+                                    normPixLoss: recipe.model.norm_pix_loss, path: path)
+        } catch {
             logger.warning("could not write reconstruction \(path): \(error)")
         }
     }
@@ -188,7 +201,7 @@ public final class MAEPretrainer: TrainingJob {
             guard let s = (r["step"] as? NSNumber)?.doubleValue, let l = (r["loss"] as? NSNumber)?.doubleValue else { return nil }
             return (s, l)
         }
-        let svg = LinePlot.svg(title: "\(recipe.name): MAE loss", xLabel: "step", series: [("loss", pts)])
+        let svg = LinePlot.svg(title: "\(recipe.name): \(recipe.isSapiens2 ? "Sapiens2 " : "")MAE loss", xLabel: "step", series: [("loss", pts)])
         try? AtomicFile.write(Data(svg.utf8), to: (outDir as NSString).appendingPathComponent("loss.svg"))
     }
 }

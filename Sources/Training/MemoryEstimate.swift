@@ -52,11 +52,15 @@ public struct MemoryEstimate: Equatable, Sendable {
     public static func pretrain(_ r: PretrainRecipe) -> MemoryEstimate {
         let e = r.encoderConfig, d = r.decoderConfig
         let patches = Double(e.gridHeight) * Double(e.gridWidth)
-        let visible = (patches * (1 - r.model.mask_ratio)).rounded(.down) + 1
-        let all = patches + 1
+        // Sapiens2 keeps every patch in the encoder (masked ones carry the mask token) beside cls and registers,
+        // and its SwiGLU adds a third MLP matrix (4 × width² more per block).
+        let s2 = r.sapiens2EncoderConfig
+        let visible = s2.map { patches + 1 + Double($0.numRegisterTokens) } ?? (patches * (1 - r.model.mask_ratio)).rounded(.down) + 1
+        let all = s2.map { _ in visible } ?? patches + 1
         let patchValues = Double(e.patchSize * e.patchSize * 3)
+        let swiglu = s2 == nil ? 0 : 4 * (Double(e.depth) * Double(e.width) * Double(e.width) + Double(d.depth) * Double(d.width) * Double(d.width))
         let params = encoderParameters(e) + Double(d.depth) * blockParameters(Double(d.width)) + all * Double(d.width)
-            + Double(e.width) * Double(d.width) + Double(d.width) * patchValues + 3 * Double(d.width)
+            + Double(e.width) * Double(d.width) + Double(d.width) * patchValues + 3 * Double(d.width) + swiglu
         let every = r.model.activation_checkpointing.every
         var perSample = blocksValues(depth: e.depth, tokens: visible, width: Double(e.width), heads: Double(e.heads), checkpointEvery: every)
         perSample += blocksValues(depth: d.depth, tokens: all, width: Double(d.width), heads: Double(d.heads), checkpointEvery: every)

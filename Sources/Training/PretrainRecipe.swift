@@ -5,7 +5,11 @@ import Yams
 /// A pretraining run, as written in `recipes/*.yaml`. Field names are snake_case in YAML.
 public struct PretrainRecipe: Codable, Equatable {
     public struct Model: Codable, Equatable {
-        /// Preset: tiny, small, base, large, sapiens_0.3b, sapiens_0.6b, sapiens_1b, sapiens_2b.
+        /// vit (Sapiens' MAE: visible tokens only, sin-cos positions) or sapiens2 (a Sapiens2 backbone: the mask
+        /// token over the full grid, RoPE with the coordinate augmentation; see `Sapiens2MAE`).
+        public var architecture = "vit"
+        /// Preset: tiny, small, base, large, sapiens_0.3b, sapiens_0.6b, sapiens_1b, sapiens_2b; for sapiens2 also
+        /// sapiens2_0.1b, sapiens2_0.4b, sapiens2_0.8b, sapiens2_1b, sapiens2_5b.
         public var encoder = "tiny"
         /// Override the preset's width / depth / heads (0 keeps the preset's value).
         public var width = 0, depth = 0, heads = 0
@@ -16,6 +20,16 @@ public struct PretrainRecipe: Codable, Equatable {
         public var norm_pix_loss = true
         /// Recompute blocks' forward in backward: false, true (every block) or N (every N-th block).
         public var activation_checkpointing = ActivationCheckpointingSetting.off
+        /// Sapiens2: key/value heads of the grouped-query middle layers (0: the preset's layout, else full
+        /// attention) and register tokens (-1: the preset's 8).
+        public var kv_heads = 0
+        public var registers = -1
+        /// Sapiens2: the training-time RoPE coordinate augmentation (`pos_embed_shift`, `_jitter`, `_rescale`;
+        /// 0 switches one off) and the LayerScale start value of the reference backbone trained from scratch.
+        public var rope_shift: Double = 0
+        public var rope_jitter: Double = 0
+        public var rope_rescale: Double = 2
+        public var layer_scale_init: Double = 1e-4
     }
     public struct DataSection: Codable, Equatable {
         /// synthetic (rendered once and cached), folder (any JPEG/PNG tree) or shards (a folder of .h5 shards).
@@ -75,7 +89,9 @@ public struct PretrainRecipe: Codable, Equatable {
     public func validate(path: String) throws {
         func bad(_ f: String, _ r: String) -> RecipeError { .badValue(path: path, field: f, reason: r) }
         try checkRanges(path: path)
-        guard ViTConfig.presets[model.encoder] != nil else {
+        guard ["vit", "sapiens2"].contains(model.architecture) else { throw bad("model.architecture", "vit or sapiens2, not '\(model.architecture)'") }
+        if isSapiens2 { try validateSapiens2(path: path) }
+        guard isSapiens2 || ViTConfig.presets[model.encoder] != nil else {
             throw bad("model.encoder", "unknown preset '\(model.encoder)'; one of \(ViTConfig.presets.keys.sorted().joined(separator: ", "))")
         }
         guard model.image_size > 0, model.image_size % model.patch_size == 0 else { throw bad("model.image_size", "must be a positive multiple of patch_size \(model.patch_size)") }
@@ -95,8 +111,13 @@ public struct PretrainRecipe: Codable, Equatable {
     /// The recipe as YAML, every field spelled out (what a run with overrides actually used).
     public func yaml() throws -> String { try YAMLEncoder().encode(self) }
 
+    /// The ViT encoder; for sapiens2, a ViT of the Sapiens2 backbone's sizes (what the memory estimate and the
+    /// checkpoint state describe).
     public var encoderConfig: ViTConfig {
         var c = ViTConfig.presets[model.encoder] ?? .tiny
+        if let s = Sapiens2Config.preset(sapiens2PresetName) {
+            c.width = s.hiddenSize; c.depth = s.numHiddenLayers; c.heads = s.numAttentionHeads
+        }
         if model.width > 0 { c.width = model.width }
         if model.depth > 0 { c.depth = model.depth }
         if model.heads > 0 { c.heads = model.heads }

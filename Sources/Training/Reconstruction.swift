@@ -6,14 +6,26 @@ import Tensor
 /// Saves MAE reconstructions side by side: input | masked input | prediction (visible patches pasted back).
 public enum Reconstruction {
     public static func save(model: MAE, images: Tensor, output: MAE.Output, path: String, maxRows: Int = 4) throws {
-        let cfg = model.encoder.config
-        let p = cfg.patchSize, gh = cfg.gridHeight, gw = cfg.gridWidth, L = cfg.numPatches
+        try save(images: images, pred: output.pred, mask: output.masking.mask, patch: model.encoder.config.patchSize,
+                 normPixLoss: model.normPixLoss, path: path, maxRows: maxRows)
+    }
+
+    public static func save(model: Sapiens2MAE, images: Tensor, output: Sapiens2MAE.Output, path: String, maxRows: Int = 4) throws {
+        try save(images: images, pred: output.pred, mask: output.mask, patch: model.config.patchSize,
+                 normPixLoss: model.normPixLoss, path: path, maxRows: maxRows)
+    }
+
+    /// Any masked autoencoder's: `images` (N, 3, H, W), `pred` (N, L, p·p·3) in patchify order, `mask` (N, L) 1 = removed.
+    public static func save(images: Tensor, pred predicted: Tensor, mask maskTensor: Tensor, patch p: Int, normPixLoss: Bool,
+                            path: String, maxRows: Int = 4) throws {
+        let (height, width) = (images.shape[2], images.shape[3])
+        let gh = height / p, gw = width / p, L = gh * gw
         let n = min(images.shape[0], maxRows)
         let rows: [[FloatImage]] = withNoGrad {
             let x = images.detached()
             let patches = Patches.patchify(x, patch: p)
-            var pred = output.pred.detached()
-            if model.normPixLoss {
+            var pred = predicted.detached()
+            if normPixLoss {
                 // Undo the per-patch normalisation of the target, using each patch's own statistics.
                 let mean = patches.mean(axis: -1, keepDims: true)
                 let std = (patches.variance(axis: -1, keepDims: true, unbiased: true) + 1e-6).sqrt()
@@ -21,7 +33,7 @@ public enum Reconstruction {
             }
             let k = p * p * 3
             let masked = patches.copy(), pasted = pred.copy()
-            let mask = output.masking.mask.toArray()
+            let mask = maskTensor.toArray()
             for b in 0..<x.shape[0] {
                 for l in 0..<L {
                     let removed = mask[b * L + l] > 0.5
@@ -31,13 +43,13 @@ public enum Reconstruction {
             }
             let views = [x, Patches.unpatchify(masked, patch: p, gridHeight: gh, gridWidth: gw),
                          Patches.unpatchify(pasted, patch: p, gridHeight: gh, gridWidth: gw)]
-            let plane = 3 * cfg.imageHeight * cfg.imageWidth
+            let plane = 3 * height * width
             return (0..<n).map { b in
-                views.map { v in FloatImage(width: cfg.imageWidth, height: cfg.imageHeight, channels: 3,
+                views.map { v in FloatImage(width: width, height: height, channels: 3,
                                             data: v.values(b * plane ..< (b + 1) * plane)) }
             }
         }
-        let gap = 4, w = cfg.imageWidth, h = cfg.imageHeight
+        let gap = 4, w = width, h = height
         var sheet = Image(width: 3 * w + 2 * gap, height: n * h + (n - 1) * gap, channels: 3, fill: 255)
         for (r, row) in rows.enumerated() {
             for (c, f) in row.enumerated() {
