@@ -2,11 +2,13 @@
 """Checks that our fine-tuned Sapiens2 checkpoints are hub folders transformers loads as they are.
 
 For each folder (a `sapiens finetune` checkpoint of a `model.architecture: sapiens2` recipe, e.g.
-runs/seg-sapiens2-tiny-synthetic/checkpoints/step-0000150):
+runs/seg-sapiens2-tiny-synthetic/checkpoints/step-0000150, or a `sapiens pretrain` checkpoint of one, e.g.
+runs/mae-sapiens2-tiny/checkpoints/step-0000150, which is a bare `Sapiens2Model` as the hub pretrain folders are):
   1. `Sapiens2For*.from_pretrained(folder, output_loading_info=True)` must report no missing, unexpected or
      mismatched keys;
   2. `sapiens infer --task T --checkpoint folder --raw` runs our model on a photo (transformers' preprocessing,
-     the whole photo for pose), and the raw outputs (logits / heatmaps / normals / pointmap + scale / matte) are
+     the whole photo for pose), and the raw outputs (logits / heatmaps / normals / pointmap + scale / matte; for a
+     pretrain folder the backbone's normed tokens, `last_hidden_state`) are
      compared with transformers' on `Sapiens2ImageProcessor`'s pixels for the same photo: relative L2 <= 1e-4.
 
 Usage: /work/venv-bench/bin/python scripts/sapiens2_interop.py [--sapiens .build/release/sapiens] [--image photo.jpg] DIR...
@@ -32,6 +34,7 @@ import transformers  # noqa: E402
 from transformers import Sapiens2ImageProcessor  # noqa: E402
 
 TASKS = {
+    "Sapiens2Model": ("all", ["backbone.last_hidden_state.npy"]),
     "Sapiens2ForSemanticSegmentation": ("seg", ["seg.raw_logits.npy"]),
     "Sapiens2ForPoseEstimation": ("pose", ["pose.raw_heatmaps.npy"]),
     "Sapiens2ForNormalEstimation": ("normal", ["normal.raw_normals.npy"]),
@@ -65,14 +68,16 @@ def check(folder, sapiens, image_path, workdir):
     img = photo(image_path)
     src = os.path.join(workdir, "photo.png")
     img.save(src)
-    out = os.path.join(workdir, task)
+    out = os.path.join(workdir, arch)
     subprocess.run([sapiens, "infer", "--task", task, "--checkpoint", folder, "--raw", "--out", out, src],
                    check=True, stdout=subprocess.DEVNULL)
     h, w = cfg["image_size"] if isinstance(cfg["image_size"], list) else (cfg["image_size"],) * 2
     pixels = Sapiens2ImageProcessor(size={"height": h, "width": w})(img, return_tensors="pt")["pixel_values"]
     with torch.no_grad():
         o = model(pixels)
-    if task == "seg":
+    if arch == "Sapiens2Model":
+        theirs = [o.last_hidden_state]
+    elif task == "seg":
         theirs = [o.logits]
     elif task == "pose":
         theirs = [o.heatmaps]

@@ -65,7 +65,7 @@ public final class MAEPretrainer: TrainingJob {
     public var communicator: Communicator?
     /// Built and opened by `TrainingLoop` through `build` and `openData`: the ViT MAE, or Sapiens2's.
     var model: MAE?
-    var sapiens2: Sapiens2MAE?
+    public internal(set) var sapiens2: Sapiens2MAE?
     var stream: ImageStream?
     /// The last micro-batch's images, prediction and mask, for the reconstruction pictures.
     var lastOutput: (imgs: Tensor, pred: Tensor, mask: Tensor)?

@@ -13,7 +13,7 @@ import Tensor
 /// - matting: `<stem>.alpha.png` (8-bit alpha), `<stem>.cutout.png` (the photo with that alpha);
 /// and with `raw`, the network's output at its own resolution as float32 `.npy` with "raw" in the name
 /// (`<stem>.seg.raw_logits.npy`, `.pose.raw_heatmaps.npy`, `.normal.raw_normals.npy`, `.pointmap.raw_pointmap.npy`
-/// + `.pointmap.raw_scale.npy`, `.matting.raw_matte.npy`).
+/// + `.pointmap.raw_scale.npy`, `.matting.raw_matte.npy`). A bare backbone writes its tokens, `<stem>.backbone.last_hidden_state.npy`.
 public final class Sapiens2Runner {
     public let model: Sapiens2TaskModel
     public let processor: Sapiens2Processor
@@ -24,9 +24,6 @@ public final class Sapiens2Runner {
     public init(model: Sapiens2TaskModel) throws {
         self.model = model
         let c = model.config
-        guard c.task.hasHead else {
-            throw InferenceError.input(path: "--checkpoint", problem: "a bare Sapiens2Model has no task head; give a seg, pose, normal, pointmap or matting folder")
-        }
         processor = Sapiens2Processor(height: c.imageHeight, width: c.imageWidth)
         if let p = model.inputProblem(height: c.imageHeight, width: c.imageWidth) {
             throw InferenceError.input(path: "--checkpoint", problem: p)
@@ -101,7 +98,11 @@ public final class Sapiens2Runner {
 
         let pixels = processor.pixels(rgb)
         let out = withNoGrad { model(pixels) }
-        guard let head = out.head else { return written }
+        guard let head = out.head else {
+            // A bare Sapiens2Model (a pretrain folder): its normed tokens (cls, registers, patches) are the output.
+            try npy(out.lastHiddenState, "backbone.last_hidden_state.npy")
+            return written
+        }
         switch model.config.task {
         case .segmentation:
             let seg = Sapiens2Segmentation(logits: head, width: w, height: h)
