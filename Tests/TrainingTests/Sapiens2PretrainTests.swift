@@ -132,7 +132,7 @@ final class Sapiens2PretrainTests: XCTestCase {
         let c = try XCTUnwrap(big.sapiens2EncoderConfig)
         XCTAssertEqual([c.hiddenSize, c.numHiddenLayers, c.numAttentionHeads, c.numRegisterTokens], [1024, 24, 16, 8])
         XCTAssertEqual(c.numKeyValueHeadsPerLayer, (0..<24).map { $0 < 8 || $0 >= 16 ? 16 : 8 })
-        let bad: [(String, String)] = [("model: {architecture: sapiens2, encoder: tiny, width: 36, heads: 3}", "model.width"),
+        let bad: [(String, String)] = [("model: {architecture: sapiens2, encoder: tiny, width: 40, heads: 4}", "model.width"),
                                        ("model: {architecture: sapiens2, encoder: tiny, decoder_width: 24, decoder_heads: 4}", "model.decoder_width"),
                                        ("model: {architecture: sapiens2, encoder: sapiens2_9b}", "model.encoder"),
                                        ("model: {architecture: sapiens2, encoder: tiny, rope_jitter: 0.5}", "model.rope_jitter"),
