@@ -59,7 +59,19 @@ final class Sapiens2RunnerTests: XCTestCase {
         XCTAssertEqual(seg.height, 150)
     }
 
-    func testBareBackboneIsRefused() throws {
-        XCTAssertThrowsError(try Sapiens2Runner(model: try Sapiens2Checkpoint.load(folder: Self.root + "/model")))
+    /// A bare Sapiens2Model (a pretrain folder) writes its normed tokens, which equal transformers' `last_hidden_state`.
+    func testBareBackboneWritesItsTokens() throws {
+        let out = NSTemporaryDirectory() + "s2run-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let runner = try Sapiens2Runner(model: try Sapiens2Checkpoint.load(folder: Self.root + "/model"))
+        let files = try runner.run(try ImageCodec.load(path: Self.root + "/image.png"), stem: "model", outDir: out)
+        XCTAssertEqual(files, [out + "/model.backbone.last_hidden_state.npy"])
+        let got = try NPY.read(path: out + "/model.backbone.last_hidden_state.npy")
+        let want = try NPY.read(path: Self.root + "/model/expected/last_hidden_state.npy")
+        XCTAssertEqual(got.values.count, want.values.count)
+        let err = relativeL2(got.values, want.values)
+        print("Sapiens2 infer bare backbone from the photo: relative L2 \(err)")
+        XCTAssertLessThanOrEqual(err, 1e-4)
     }
 }
