@@ -15,7 +15,7 @@ public struct GarmentVocabulary: Sendable, Equatable {
 
     public static let sapiens28 = GarmentVocabulary(name: "Sapiens-28", names: SegClasses.sapiens28.names, palette: SegClasses.sapiens28.palette)
     public static let sapiens2 = GarmentVocabulary(name: "Sapiens2-29", names: Sapiens2Segmentation.classNames,
-                                                   palette: Sapiens2Runner.palette(Sapiens2Segmentation.classNames.count))
+                                                   palette: Sapiens2Segmentation.palette(Sapiens2Segmentation.classNames.count))
 
     /// The vocabulary a segmentation with `count` classes predicts; nil for other class counts.
     public static func forClassCount(_ count: Int) -> GarmentVocabulary? {

@@ -54,6 +54,9 @@ public final class ImageInference {
         var m: [VisionTask: TaskModel] = [:]
         for (i, model) in list.enumerated() {
             let t = model.config.task
+            guard Self.v1Tasks.contains(t) else {
+                throw InferenceError.option(name: "--checkpoint", problem: "\(i < paths.count ? paths[i] : "a checkpoint") is a v1 \(t.rawValue) model; this runs v1 \(Self.v1Tasks.map(\.rawValue).joined(separator: ", ")) checkpoints (\(t.rawValue) runs from a Sapiens2 folder)")
+            }
             guard m[t] == nil else {
                 throw InferenceError.option(name: "--checkpoint", problem: "two \(t.rawValue) checkpoints\(i < paths.count ? " (the second is \(paths[i]))" : ""); give one per task")
             }
@@ -70,21 +73,25 @@ public final class ImageInference {
 
     public var tasks: [VisionTask] { VisionTask.allCases.filter { models[$0] != nil || sapiens2[$0] != nil } }
 
+    /// The tasks whose v1 checkpoints this pipeline runs and `ResultFiles` writes: they feed each other (seg gives
+    /// the foreground, the guard prepares depth and normals). Other tasks (pointmap, matting) run here only as
+    /// Sapiens2 folders standing in for one of these (`add(sapiens2:)`), or alone through `Sapiens2Runner`.
+    public static let v1Tasks: [VisionTask] = [.pose, .seg, .depth, .normal]
+
     /// Adds a Sapiens2 model in the role its task plays here: segmentation as seg, pointmap as depth, normal as
     /// normal, matting as the guard's cut-out. `option` names the flag in errors.
     public func add(sapiens2 model: Sapiens2TaskModel, path: String, option: String = "--checkpoint") throws {
         let dense = try Sapiens2Dense(model, path: path)
         let role: VisionTask
-        switch model.config.task {
-        case .segmentation: role = .seg
-        case .pointmap: role = .depth
-        case .normal: role = .normal
-        case .matting:
+        switch TaskRegistry.task(sapiens2: model.config.task)?.definition.sapiens2Role ?? .none {
+        case let .standsIn(for: task): role = task
+        case .guardMatte:
             guard matting == nil else { throw InferenceError.option(name: option, problem: "two matting models (the second is \(path))") }
             matting = dense
             return
-        case .pose, .backbone:
-            throw InferenceError.option(name: option, problem: "\(path) is a Sapiens2 \(Sapiens2Runner.name(of: model.config.task)) folder; here a segmentation, pointmap, normal or matting folder is needed")
+        case .none:
+            let usable = TaskRegistry.tasks.filter { $0.definition.sapiens2Task != nil && $0.definition.sapiens2Role != .none }.map(\.rawValue)
+            throw InferenceError.option(name: option, problem: "\(path) is a Sapiens2 \(TaskRegistry.name(sapiens2: model.config.task)) folder; here a \(usable.joined(separator: ", ")) folder is needed")
         }
         guard models[role] == nil, sapiens2[role] == nil else {
             throw InferenceError.option(name: option, problem: "two \(role.rawValue) models (the second is \(path)); give one per task")

@@ -56,12 +56,12 @@ public final class TryOn {
                 labelVocabulary: GarmentVocabulary = .sapiens28) throws {
         var v1: [TaskModel] = []
         var s2: [(Sapiens2TaskModel, String, String)] = []
-        // (model, the v1 task it must be, the Sapiens2 task it must be, the option naming it)
-        let given: [(TryOnModel, VisionTask?, Sapiens2Task, String)] = (seg.map { [($0, .seg, .segmentation, "--checkpoint-seg")] } ?? [])
-            + [(depth, .depth, .pointmap, "--checkpoint-depth")]
-            + (normal.map { [($0, .normal, .normal, "--checkpoint-normal")] } ?? [])
-            + (matting.map { [($0, nil, .matting, "--matting")] } ?? [])
-        for (model, t, t2, option) in given {
+        // (model, the v1 task it must be, the role a Sapiens2 folder must play instead, the option naming it)
+        let given: [(TryOnModel, VisionTask?, Sapiens2Role, String)] = (seg.map { [($0, .seg, .standsIn(for: .seg), "--checkpoint-seg")] } ?? [])
+            + [(depth, .depth, .standsIn(for: .depth), "--checkpoint-depth")]
+            + (normal.map { [($0, .normal, .standsIn(for: .normal), "--checkpoint-normal")] } ?? [])
+            + (matting.map { [($0, nil, .guardMatte, "--matting")] } ?? [])
+        for (model, t, role, option) in given {
             switch model {
             case let .task(m):
                 guard let t else { throw InferenceError.option(name: option, problem: "needs a Sapiens2 matting folder, got a v1 \(m.config.task.rawValue) checkpoint") }
@@ -70,8 +70,9 @@ public final class TryOn {
                 }
                 v1.append(m)
             case let .sapiens2(m, path):
-                guard m.config.task == t2 else {
-                    throw InferenceError.option(name: option, problem: "\(path) is a Sapiens2 \(Sapiens2Runner.name(of: m.config.task)) folder; this needs a Sapiens2 \(Sapiens2Runner.name(of: t2)) folder\(t == .depth ? " (its Z is the depth)" : "")")
+                guard TaskRegistry.task(sapiens2: m.config.task)?.definition.sapiens2Role == role else {
+                    let wanted = TaskRegistry.task(sapiens2Role: role)
+                    throw InferenceError.option(name: option, problem: "\(path) is a Sapiens2 \(TaskRegistry.name(sapiens2: m.config.task)) folder; this needs a Sapiens2 \(wanted?.rawValue ?? "task") folder\(wanted != t && t != nil ? " (it stands in for \(t?.rawValue ?? ""))" : "")")
                 }
                 s2.append((m, path, option))
             }

@@ -92,3 +92,25 @@ final class MattingScorer: TaskScorer {
                               metrics: ["SAD": r.sad, "MSE": r.mse, "Grad": r.gradient, "Conn": r.connectivity])
     }
 }
+
+// MARK: Sapiens2 inference
+
+extension MattingTask {
+    /// The alpha is the background guard's clean cut-out.
+    public var sapiens2Role: Sapiens2Role { .guardMatte }
+
+    /// `alpha.png` (8-bit alpha), `cutout.png` (the photo with that alpha), `matting.raw_matte.npy`.
+    public func sapiens2Files(_ p: Sapiens2Prediction) -> [TaskFile] {
+        guard let head = p.first?.head else { return [] }
+        let (rgb, w, h) = (p.image, p.image.width, p.image.height)
+        let alpha = Sapiens2Matting(matte: head, width: w, height: h).alpha.map { UInt8(($0 * 255).rounded()) }
+        var cut = Image(width: w, height: h, channels: 4)
+        for i in 0..<(w * h) {
+            for c in 0..<3 { cut.pixels[i * 4 + c] = rgb.pixels[i * 3 + c] }
+            cut.pixels[i * 4 + 3] = alpha[i]
+        }
+        var files: [TaskFile] = [.png("alpha.png", Image(width: w, height: h, channels: 1, pixels: alpha)), .png("cutout.png", cut)]
+        if p.raw { files.append(.npy("matting.raw_matte.npy", head)) }
+        return files
+    }
+}

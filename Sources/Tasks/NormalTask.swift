@@ -112,3 +112,22 @@ final class NormalScorer: TaskScorer {
         }
     }
 }
+
+// MARK: Sapiens2 inference
+
+extension NormalTask {
+    public var sapiens2Role: Sapiens2Role { .standsIn(for: .normal) }
+
+    /// `normal.npy` (3 × H × W unit vectors), `normal_vis.png`, `normal.raw_normals.npy`.
+    public func sapiens2Files(_ p: Sapiens2Prediction) -> [TaskFile] {
+        guard let head = p.first?.head else { return [] }
+        let (w, h) = (p.image.width, p.image.height)
+        let n = Sapiens2Normals(raw: head, width: w, height: h)
+        var files: [TaskFile] = [
+            .npy("normal.npy", n.normals, shape: [3, h, w]),
+            .png("normal_vis.png", Visualize.normals(n.normals, width: w, height: h, planar: true)),
+        ]
+        if p.raw { files.append(.npy("normal.raw_normals.npy", head)) }
+        return files
+    }
+}

@@ -162,3 +162,28 @@ final class PointmapScorer: TaskScorer {
         return TaskEvaluation(task: .pointmap, images: n, headline: "L2", headlineValue: r.l2, higherIsBetter: false, metrics: r.metrics)
     }
 }
+
+// MARK: Sapiens2 inference
+
+extension PointmapTask {
+    /// The pointmap's Z is the depth that try-on's ControlNet image and the v1 depth slot take.
+    public var sapiens2Role: Sapiens2Role { .standsIn(for: .depth) }
+
+    /// `pointmap.npy` (3 × H × W XYZ), `pointmap.ply` (a point per pixel, coloured by the photo),
+    /// `pointmap_vis.png` (Z), and raw `pointmap.raw_pointmap.npy` + `pointmap.raw_scale.npy`.
+    public func sapiens2Files(_ p: Sapiens2Prediction) -> [TaskFile] {
+        guard let pass = p.first else { return [] }
+        let (rgb, w, h) = (p.image, p.image.width, p.image.height)
+        let points = Sapiens2Pointmap(raw: pass.head, scale: pass.scale, width: w, height: h).points
+        var files: [TaskFile] = [
+            .npy("pointmap.npy", points, shape: [3, h, w]),
+            TaskFile("pointmap.ply") { try PointCloudFile.write(points: points, colours: rgb, path: $0) },
+            .png("pointmap_vis.png", Visualize.depth(Array(points[(2 * w * h)...]), width: w, height: h)),
+        ]
+        if p.raw {
+            files.append(.npy("pointmap.raw_pointmap.npy", pass.head))
+            if let s = pass.scale { files.append(.npy("pointmap.raw_scale.npy", s, shape: [1])) }
+        }
+        return files
+    }
+}

@@ -120,3 +120,29 @@ final class PoseScorer: TaskScorer {
         return result
     }
 }
+
+// MARK: Sapiens2 inference
+
+extension PoseTask {
+    /// `keypoints.json` (per person: its box and x, y, score per keypoint), `pose.png`, and with `raw` every
+    /// pass's heatmaps stacked as `pose.raw_heatmaps.npy` (people, K, h, w).
+    public func sapiens2Files(_ p: Sapiens2Prediction) -> [TaskFile] {
+        let (rgb, w, h) = (p.image, p.image.width, p.image.height)
+        let people = p.passes.map { Sapiens2Pose(heatmaps: $0.head, flipped: $0.flipped, window: $0.window).keypoints }
+        let k = p.first?.head.shape[1] ?? 0
+        let obj: [String: Any] = ["image": p.name, "width": w, "height": h, "people": people.enumerated().map { i, kps in
+            ["box": p.boxes.indices.contains(i) ? [p.boxes[i].x, p.boxes[i].y, p.boxes[i].w, p.boxes[i].h].map(Double.init) : [0, 0, Double(w), Double(h)],
+             "keypoints": kps.map { [Double($0.x), Double($0.y), Double($0.score)] }] as [String: Any]
+        }]
+        let flat = people.flatMap { $0.flatMap { [$0.x, $0.y, $0.score] } }
+        var files: [TaskFile] = [
+            .json("keypoints.json", obj),
+            .png("pose.png", Visualize.skeleton(on: rgb, keypoints: flat, count: k, skeleton: [], boxes: p.boxes)),
+        ]
+        if p.raw, let first = p.first {
+            files.append(.npy("pose.raw_heatmaps.npy", Tensor.concat(p.passes.map(\.head), axis: 0),
+                              shape: [p.passes.count] + Array(first.head.shape.dropFirst())))
+        }
+        return files
+    }
+}

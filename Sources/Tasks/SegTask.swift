@@ -84,3 +84,23 @@ final class SegScorer: TaskScorer {
         return result
     }
 }
+
+// MARK: Sapiens2 inference
+
+extension SegTask {
+    public var sapiens2Role: Sapiens2Role { .standsIn(for: .seg) }
+
+    /// `seg.png` (class ids), `seg_vis.png` (colours over the photo), `seg.raw_logits.npy`.
+    public func sapiens2Files(_ p: Sapiens2Prediction) -> [TaskFile] {
+        guard let head = p.first?.head else { return [] }
+        let (rgb, w, h) = (p.image, p.image.width, p.image.height)
+        let seg = Sapiens2Segmentation(logits: head, width: w, height: h)
+        let colours = Visualize.parts(seg.classes, width: w, height: h, palette: Sapiens2Segmentation.palette(head.shape[1]))
+        var files: [TaskFile] = [
+            .png("seg.png", Image(width: w, height: h, channels: 1, pixels: seg.classes)),
+            .png("seg_vis.png", Visualize.blend(rgb, colours, alpha: 0.6, where: seg.classes.map { $0 != 0 })),
+        ]
+        if p.raw { files.append(.npy("seg.raw_logits.npy", head)) }
+        return files
+    }
+}

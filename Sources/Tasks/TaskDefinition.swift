@@ -45,6 +45,11 @@ public protocol TaskDefinition: Sendable {
     var sapiens2Task: Sapiens2Task? { get }
     /// The head of the official Sapiens2 0.4B config of this task (SAPIENS2.md, "Heads"), for `model.head: sapiens`.
     func sapiens2Head(outChannels: Int) -> Sapiens2HeadConfig?
+    /// What a Sapiens2 model of this task supplies to combined inference and try-on.
+    var sapiens2Role: Sapiens2Role { get }
+    /// `sapiens infer` on a Sapiens2 folder: the files one image's prediction becomes (`Sapiens2Runner` writes
+    /// them as `<stem>.<suffix>`), with the raw network outputs when `prediction.raw`.
+    func sapiens2Files(_ prediction: Sapiens2Prediction) -> [TaskFile]
 
     // MARK: training
 
@@ -87,6 +92,8 @@ extension TaskDefinition {
     public func officialLabels(outChannels: Int) -> (name: String, names: [String]) { ("", []) }
     public var sapiens2Task: Sapiens2Task? { nil }
     public func sapiens2Head(outChannels: Int) -> Sapiens2HeadConfig? { nil }
+    public var sapiens2Role: Sapiens2Role { .none }
+    public func sapiens2Files(_ prediction: Sapiens2Prediction) -> [TaskFile] { [] }
     /// Top-down tasks predict through their own path (`TaskPredictor.pose`), not this one.
     public func decode(_ raw: [Float], readout: DenseReadout, config: TaskModelConfig) -> DensePrediction {
         DensePrediction(task: VisionTask(self), width: readout.width, height: readout.height, classes: [], values: [])

@@ -19,23 +19,19 @@ struct InferCommand: ParsableCommand {
 /// `--task` of `sapiens infer`: `all`, a registered task, or a task only Sapiens2 folders have.
 struct InferTask: ExpressibleByArgument, Equatable, CustomStringConvertible {
     static let all = "all"
-    /// Tasks a Sapiens2 hub folder can be that v1 checkpoints cannot.
-    static let sapiens2Only = ["pointmap", "matting"]
     let name: String
     init(_ name: String) { self.name = name }
     init?(argument: String) {
         guard Self.allValueStrings.contains(argument) else { return nil }
         name = argument
     }
-    static var allValueStrings: [String] {
-        var names = [all] + TaskRegistry.tasks.map(\.rawValue)
-        for n in sapiens2Only where !names.contains(n) { names.append(n) }
-        return names
-    }
+    static var allValueStrings: [String] { [all] + TaskRegistry.tasks.map(\.rawValue) }
     var description: String { name }
     var defaultValueDescription: String { name }
-    /// The v1 tasks this choice runs; nil when no v1 task has the name (a Sapiens2-only task).
-    var visionTasks: [VisionTask]? { name == Self.all ? VisionTask.allCases : VisionTask(rawValue: name).map { [$0] } }
+    /// The tasks this choice runs on v1 checkpoints; nil for a task `sapiens infer` runs on Sapiens2 folders only.
+    var visionTasks: [VisionTask]? {
+        name == Self.all ? ImageInference.v1Tasks : ImageInference.v1Tasks.first { $0.rawValue == name }.map { [$0] }
+    }
 }
 
 struct InferRun: ParsableCommand {

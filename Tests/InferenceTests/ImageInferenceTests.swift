@@ -12,8 +12,8 @@ final class ImageInferenceTests: XCTestCase {
     func testAllTasksMapBackToTheOriginalResolutionAndWriteEveryFile() throws {
         let dir = scratchFolder("infer")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let engine = try ImageInference(models: VisionTask.allCases.map { tinyModel($0) })
-        XCTAssertEqual(engine.tasks, VisionTask.allCases)
+        let engine = try ImageInference(models: ImageInference.v1Tasks.map { tinyModel($0) })
+        XCTAssertEqual(engine.tasks, ImageInference.v1Tasks)
         let image = plainBackgroundImage(width: 70, height: 53)
         let box = PersonBox(x: 10, y: 5, w: 30, h: 40, score: 0.9)
         let r = engine.run(image, name: "odd", boxes: [box])

@@ -133,7 +133,7 @@ final class ExtendingExampleTests: XCTestCase {
     func testAnUnregisteredTaskIsNotDecodedFromAName() {
         XCTAssertNil(VisionTask(rawValue: "foreground"), "registration is what makes a name known")
         XCTAssertEqual(VisionTask(rawValue: "depth"), .depth)
-        XCTAssertEqual(VisionTask.allCases.map(\.rawValue), ["pose", "seg", "depth", "normal"])
+        XCTAssertEqual(VisionTask.allCases.map(\.rawValue), ["pose", "seg", "depth", "normal", "pointmap", "matting"])
         XCTAssertEqual(TaskRegistry.officialTask(headPrefix: "decode_head", outChannels: 1), .depth)
         XCTAssertEqual(TaskRegistry.officialTask(headPrefix: "decode_head", outChannels: 3), .normal)
         XCTAssertEqual(TaskRegistry.officialTask(headPrefix: "decode_head", outChannels: 20), .seg)

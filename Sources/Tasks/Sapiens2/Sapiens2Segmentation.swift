@@ -16,6 +16,15 @@ public struct Sapiens2Segmentation: Sendable {
         classes = TorchBilinear.argmax(planar: v, channels: c, height: h, width: w, toHeight: height, toWidth: width)
     }
 
+    /// Distinct colours for `n` classes, class 0 (background) black: the visualisation's palette.
+    public static func palette(_ n: Int) -> [[UInt8]] {
+        (0..<max(n, 1)).map { i in
+            guard i > 0 else { return [0, 0, 0] }
+            let c = Turbo.colour(Float((i * 7) % max(n, 2)) / Float(max(n - 1, 1)))
+            return [c.0, c.1, c.2]
+        }
+    }
+
     /// The 29 classes of the Sapiens2 segmentation release (docs/SEG.md of facebookresearch/sapiens2).
     public static let classNames = [
         "Background", "Apparel", "Eyeglass", "Face_Neck", "Hair", "Left_Foot", "Left_Hand", "Left_Lower_Arm",

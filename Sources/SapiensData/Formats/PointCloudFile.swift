@@ -1,4 +1,3 @@
-import SapiensData
 import Foundation
 
 /// Point clouds as binary little-endian PLY (x, y, z float; red, green, blue uchar), which MeshLab,
@@ -8,7 +7,7 @@ public enum PointCloudFile {
     public static func write(points: [Float], colours: Image, path: String) throws {
         let (w, h) = (colours.width, colours.height), n = w * h
         guard points.count == 3 * n, colours.channels == 3 else {
-            throw InferenceError.input(path: path, problem: "point cloud of \(points.count / 3) points for a \(w)x\(h) image")
+            throw DataError.invalidArgument("\(path): point cloud of \(points.count / 3) points for a \(w)x\(h) RGB image")
         }
         var keep: [Int] = []
         keep.reserveCapacity(n)
