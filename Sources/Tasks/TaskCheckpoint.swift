@@ -146,7 +146,10 @@ public enum TaskCheckpoint {
 
     /// Backbone in either naming (position table resized to the model's grid), then the head, both strict.
     static func loadConverted(_ model: TaskModel, _ st: SafeTensors, path: String) throws {
-        try CheckpointNames.loadBackbone(model.backbone, file: st, path: path)
+        guard case let .v1(backbone, headModule) = model.network else {
+            throw ModelConfigError.notATaskCheckpoint(path: path, reason: "an official v1 checkpoint needs a v1 model, not a Sapiens2 one")
+        }
+        try CheckpointNames.loadBackbone(backbone, file: st, path: path)
         let prefix = model.config.task.definition.headPrefix + "."
         var head: [String: Tensor] = [:]
         for name in st.names where name.hasPrefix(prefix) {
@@ -154,7 +157,7 @@ public enum TaskCheckpoint {
             if name.hasSuffix("num_batches_tracked") { continue }
             head[String(name.dropFirst(prefix.count))] = try st.tensor(name)
         }
-        try model.head.load(head, strict: true, source: path)
+        try headModule.load(head, strict: true, source: path)
     }
 
     static func exactSquareRoot(_ n: Int) -> Int? {

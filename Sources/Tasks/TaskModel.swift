@@ -122,43 +122,55 @@ public struct TaskModelConfig: Codable, Equatable, Sendable {
 /// inside) and `head.*` (pose) or `decode_head.*` (seg, depth, normal); a Sapiens2 model's are transformers'
 /// (`model.*`, `decode_head.*`, `scale_head.*`), so its weights are a hub folder's as they are.
 public final class TaskModel: Module {
+    /// The two architectures a task model can be. An enum rather than optional fields, so code that needs the
+    /// v1 parts gets them only where they exist (a Sapiens2 model has no `ViT`), with no implicit unwrapping.
+    public enum Network {
+        case v1(backbone: ViT, head: DenseHead)
+        case sapiens2(Sapiens2TaskModel)
+    }
+
     public let config: TaskModelConfig
-    /// The v1 ViT and head (nil for a Sapiens2 model).
-    public let backbone: ViT!
-    public let head: DenseHead!
-    /// The Sapiens2 model when `config.sapiens2` is set.
-    public let sapiens2: Sapiens2TaskModel?
+    public let network: Network
 
     public init(_ config: TaskModelConfig, rng: RNG) {
         self.config = config
         if let s = config.sapiens2 {
-            sapiens2 = Sapiens2TaskModel(s, rng: rng)
-            backbone = nil
-            head = nil
+            network = .sapiens2(Sapiens2TaskModel(s, rng: rng))
         } else {
-            sapiens2 = nil
-            backbone = ViT(config.backbone, learnablePosition: true, rng: rng)
-            head = DenseHead(inChannels: config.backbone.width, config: config.head, finalName: config.task.definition.finalLayerName, rng: rng)
+            network = .v1(backbone: ViT(config.backbone, learnablePosition: true, rng: rng),
+                          head: DenseHead(inChannels: config.backbone.width, config: config.head,
+                                          finalName: config.task.definition.finalLayerName, rng: rng))
         }
     }
 
+    /// The v1 ViT (nil for a Sapiens2 model).
+    public var backbone: ViT? { if case let .v1(b, _) = network { return b }; return nil }
+    /// The v1 dense head (nil for a Sapiens2 model).
+    public var head: DenseHead? { if case let .v1(_, h) = network { return h }; return nil }
+    /// The Sapiens2 model when `config.sapiens2` is set.
+    public var sapiens2: Sapiens2TaskModel? { if case let .sapiens2(m) = network { return m }; return nil }
+
     public var children: [(String, Module)] {
-        if let sapiens2 { return sapiens2.children }
-        return [("backbone", backbone), (config.task.definition.headPrefix, head)]
+        switch network {
+        case let .sapiens2(m): return m.children
+        case let .v1(backbone, head): return [("backbone", backbone), (config.task.definition.headPrefix, head)]
+        }
     }
 
     /// The head's raw output: (N, out, h, w) at the head's resolution. A Sapiens2 model with a scale branch
     /// (pointmap) appends its per-image scale as one more, constant channel, so the task's loss and decoding
     /// receive it with the map.
     public func callAsFunction(_ imgs: Tensor) -> Tensor {
-        if let sapiens2 {
+        switch network {
+        case let .sapiens2(sapiens2):
             let o = sapiens2(imgs)
             guard let out = o.head else { return o.lastHiddenState }
             guard let scale = o.scale else { return out }
             let (n, h, w) = (out.shape[0], out.shape[2], out.shape[3])
             return Tensor.concat([out, scale.reshaped([n, 1, 1, 1]).expanded(to: [n, 1, h, w])], axis: 1)
+        case let .v1(backbone, head):
+            return head(backbone.featureMap(backbone(imgs), grid: backbone.patchEmbed.grid(height: imgs.shape[2], width: imgs.shape[3])))
         }
-        return head(backbone.featureMap(backbone(imgs), grid: backbone.patchEmbed.grid(height: imgs.shape[2], width: imgs.shape[3])))
     }
 
     /// Parameter groups for AdamW with layer-wise lr decay: block i of the backbone gets lr · decay^(depth − i),
@@ -202,10 +214,14 @@ public final class TaskModel: Module {
     /// Feature maps (N, D, gh, gw) after each block in `blocks` (0-based; negative counts from the end),
     /// and the final normed map, for users who want the backbone's features.
     public func features(_ imgs: Tensor, blocks: [Int]) -> (final: Tensor, blocks: [Tensor]) {
-        if let sapiens2 {
+        let backbone: ViT
+        switch network {
+        case let .sapiens2(sapiens2):
             // Sapiens2's blocks are not exposed one by one: the final normed map only.
             let (tokens, grid) = sapiens2.backbone(imgs)
             return (sapiens2.backbone.featureMap(tokens, grid: grid), [])
+        case let .v1(b, _):
+            backbone = b
         }
         let depth = config.backbone.depth
         let wanted = blocks.map { $0 < 0 ? depth + $0 : $0 }
@@ -271,8 +287,10 @@ public final class TaskModel: Module {
     /// checkpoint's `backbone.`): the position table is resized to this grid and its cls row dropped;
     /// decoder and head tensors are ignored.
     public func initBackbone(from path: String) throws {
-        if let sapiens2 { try Sapiens2BackboneInit.load(into: sapiens2, from: path); return }
-        try CheckpointNames.loadBackbone(backbone, path: Self.modelFile(path))
+        switch network {
+        case let .sapiens2(sapiens2): try Sapiens2BackboneInit.load(into: sapiens2, from: path)
+        case let .v1(backbone, _): try CheckpointNames.loadBackbone(backbone, path: Self.modelFile(path))
+        }
     }
 
     /// A checkpoint folder stands for its `model.safetensors`.
