@@ -16,11 +16,29 @@ public struct ParameterInfo<Value> {
     public init(wrappedValue: Value) { self.wrappedValue = wrappedValue }
 }
 
-/// A child module declared once; its name is the snake_case property name (`patchEmbed` → `patch_embed`).
+/// A child module declared once; its name is the snake_case property name (`patchEmbed` → `patch_embed`),
+/// or `key` where the checkpoint's name is not a good Swift name (mlx-swift's `@ModuleInfo(key:)`):
+///
+///     @ModuleInfo(key: "model") public private(set) var encoder: Sapiens2Encoder   // "model"
+///
+/// A keyed child is assigned in `init` after the other stored properties (the wrapper already exists, so the
+/// assignment goes through its setter, which Swift allows only once `self` is whole).
 @propertyWrapper
 public struct ModuleInfo<Value> {
-    public var wrappedValue: Value
-    public init(wrappedValue: Value) { self.wrappedValue = wrappedValue }
+    private var value: Value?
+    let key: String?
+
+    public var wrappedValue: Value {
+        get {
+            // Only reachable if an initialiser forgot to assign a keyed child: a bug in the model, never input.
+            guard let value else { preconditionFailure("@ModuleInfo(key: \"\(key ?? "")\") read before its initialiser assigned it") }
+            return value
+        }
+        set { value = newValue }
+    }
+
+    public init(wrappedValue: Value) { value = wrappedValue; key = nil }
+    public init(key: String) { value = nil; self.key = key }
 }
 
 /// A child whose parameters and children are named as if declared in the parent, with no prefix: MAE
@@ -45,8 +63,8 @@ extension ParameterInfo: DeclaredSlot {
 
 extension ModuleInfo: DeclaredSlot {
     func collect(label: String, parameters: inout [(String, Tensor)], children: inout [(String, Module)]) {
-        guard let m = (wrappedValue as Any) as? Module else { return }
-        children.append((DeclaredNames.snakeCase(label), m))
+        guard let value, let m = (value as Any) as? Module else { return }
+        children.append((key ?? DeclaredNames.snakeCase(label), m))
     }
 }
 

@@ -76,30 +76,28 @@ public final class Sapiens2Layer: Module {
 
 /// The layers, named `layer.i` (transformers' `Sapiens2Encoder`).
 public final class Sapiens2Encoder: Module {
-    public let layers: ModuleList<Sapiens2Layer>
+    @ModuleInfo(key: "layer") public private(set) var layers: ModuleList<Sapiens2Layer>
     public init(_ c: Sapiens2Config, rng: RNG) {
         layers = ModuleList((0..<c.numHiddenLayers).map { Sapiens2Layer(c, layer: $0, rng: rng) })
     }
-    public var children: [(String, Module)] { [("layer", layers)] }
 }
 
 /// The Sapiens2 backbone (transformers' `Sapiens2Model`): embeddings, RoPE, the layers, a final RMSNorm.
 public final class Sapiens2Backbone: Module {
     public let config: Sapiens2Config
-    public let embeddings: Sapiens2Embeddings
-    public let encoder: Sapiens2Encoder
-    public let norm: RMSNorm
+    @ModuleInfo public private(set) var embeddings: Sapiens2Embeddings
+    @ModuleInfo(key: "model") public private(set) var encoder: Sapiens2Encoder
+    @ModuleInfo public private(set) var norm: RMSNorm
     public let rope: RoPE2D
 
     public init(_ c: Sapiens2Config, rng: RNG) {
         config = c
         embeddings = Sapiens2Embeddings(c, rng: rng)
-        encoder = Sapiens2Encoder(c, rng: rng)
+        let encoder = Sapiens2Encoder(c, rng: rng)   // built in this order so seeded initialisation is unchanged
         norm = RMSNorm(c.hiddenSize, eps: c.rmsNormEps)
         rope = RoPE2D(headDim: c.headDim, theta: c.ropeTheta)
+        self.encoder = encoder   // keyed: assigned once the other stored properties are (see ModuleInfo)
     }
-
-    public var children: [(String, Module)] { [("embeddings", embeddings), ("model", encoder), ("norm", norm)] }
 
     /// Tokens before the patches: cls and registers.
     public var prefixTokens: Int { 1 + config.numRegisterTokens }

@@ -15,8 +15,9 @@ extension Tensor {
 public final class Sapiens2ConvLayer: Module {
     public enum Kind { case conv, deconv, pixelShuffle }
     public let kind: Kind
-    public let conv: Conv2d?
-    public let deconv: ConvTranspose2d?
+    // One of the two exists; transformers calls either `convolution`.
+    @ModuleInfo(key: "convolution") public private(set) var conv: Conv2d?
+    @ModuleInfo(key: "convolution") public private(set) var deconv: ConvTranspose2d?
 
     public init(_ inC: Int, _ outC: Int, kernel: Int, stride: Int = 1, padding: Int = 0, kind: Kind = .conv, rng: RNG) {
         self.kind = kind
@@ -28,12 +29,6 @@ public final class Sapiens2ConvLayer: Module {
         case .deconv:
             conv = nil; deconv = ConvTranspose2d(inC, outC, kernel: kernel, stride: stride, padding: padding, bias: false, rng: rng)
         }
-    }
-
-    public var children: [(String, Module)] {
-        if let conv { return [("convolution", conv)] }
-        if let deconv { return [("convolution", deconv)] }
-        return []
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
@@ -48,10 +43,10 @@ public final class Sapiens2ConvLayer: Module {
 /// input conv, then blocks of conv + ×2 pixel shuffle; else blocks of stride-2 transposed convs (padding 1);
 /// then refinement convs; then a 1×1 predictor to `num_labels` channels.
 public final class Sapiens2Head: Module {
-    public let inputConv: Sapiens2ConvLayer?
-    public let upsampleLayers: ModuleList<Sapiens2ConvLayer>
-    public let convLayers: ModuleList<Sapiens2ConvLayer>
-    public let predictor: Conv2d
+    @ModuleInfo public private(set) var inputConv: Sapiens2ConvLayer?
+    @ModuleInfo public private(set) var upsampleLayers: ModuleList<Sapiens2ConvLayer>
+    @ModuleInfo public private(set) var convLayers: ModuleList<Sapiens2ConvLayer>
+    @ModuleInfo public private(set) var predictor: Conv2d
 
     public init(_ c: Sapiens2Config, head h: Sapiens2HeadConfig, rng: RNG) {
         let d = c.hiddenSize
@@ -74,11 +69,6 @@ public final class Sapiens2Head: Module {
         predictor = Conv2d(inC, c.numLabels, kernel: 1, rng: rng)
     }
 
-    public var children: [(String, Module)] {
-        (inputConv.map { [("input_conv", $0 as Module)] } ?? [])
-            + [("upsample_layers", upsampleLayers), ("conv_layers", convLayers), ("predictor", predictor)]
-    }
-
     public func callAsFunction(_ features: Tensor) -> Tensor {
         var x = inputConv?(features) ?? features
         for l in upsampleLayers.items { x = l(x) }
@@ -89,22 +79,22 @@ public final class Sapiens2Head: Module {
 
 /// One Linear followed by the activation, named `layers.0` (transformers' `Sapiens2PointmapFinalLayerBlock`).
 public final class Sapiens2LinearBlock: Module {
-    public let layers: ModuleList<Linear>
+    @ModuleInfo public private(set) var layers: ModuleList<Linear>
     public let activation: Sapiens2Activation
     public init(_ inF: Int, _ outF: Int, activation: Sapiens2Activation, rng: RNG) {
         layers = ModuleList([Linear(inF, outF, rng: rng)])
         self.activation = activation
     }
-    public var children: [(String, Module)] { [("layers", layers)] }
     public func callAsFunction(_ x: Tensor) -> Tensor { activation(layers[0](x)) }
 }
 
 /// The pointmap model's scale branch: stride-2 convs on the feature map, flattened (C·H·W, channel-major),
 /// then Linear+act, Linear+act, Linear → one scalar per image.
 public final class Sapiens2ScaleHead: Module {
-    public let convLayers: ModuleList<Sapiens2ConvLayer>
-    public let block1: Sapiens2LinearBlock, block2: Sapiens2LinearBlock
-    public let proj: Linear
+    @ModuleInfo public private(set) var convLayers: ModuleList<Sapiens2ConvLayer>
+    @ModuleInfo(key: "predictor.block1") public private(set) var block1: Sapiens2LinearBlock
+    @ModuleInfo(key: "predictor.block2") public private(set) var block2: Sapiens2LinearBlock
+    @ModuleInfo(key: "predictor.proj") public private(set) var proj: Linear
     public let inputSize: Int
 
     /// `inputSize` is the flattened size (scale_final_input_size).
@@ -118,14 +108,12 @@ public final class Sapiens2ScaleHead: Module {
         convLayers = ModuleList(convs)
         let act = Sapiens2Activation(c.hiddenAct) ?? .silu
         let hidden = h.scaleFinalHiddenSizes
-        block1 = Sapiens2LinearBlock(inputSize, hidden[0], activation: act, rng: rng)
-        block2 = Sapiens2LinearBlock(hidden[0], hidden[1], activation: act, rng: rng)
-        proj = Linear(hidden[1], 1, rng: rng)
+        let block1 = Sapiens2LinearBlock(inputSize, hidden[0], activation: act, rng: rng)
+        let block2 = Sapiens2LinearBlock(hidden[0], hidden[1], activation: act, rng: rng)
+        let proj = Linear(hidden[1], 1, rng: rng)
         self.inputSize = inputSize
-    }
-
-    public var children: [(String, Module)] {
-        [("conv_layers", convLayers), ("predictor.block1", block1), ("predictor.block2", block2), ("predictor.proj", proj)]
+        // Keyed children, assigned once the other stored properties are (see ModuleInfo).
+        self.block1 = block1; self.block2 = block2; self.proj = proj
     }
 
     /// Spatial size after the stride-2 convs, for a gh × gw feature map.
