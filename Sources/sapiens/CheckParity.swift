@@ -14,6 +14,10 @@ struct CheckParity: ParsableCommand {
     @Flag(help: "Print only failures and the summary.")
     var quiet = false
 
+    func validate() throws {
+        guard !files.isEmpty else { throw ValidationError("give at least one fixture file, e.g. ../shared/fixtures/mae_micro.safetensors") }
+    }
+
     func run() throws {
         var allPassed = true
         for path in files {

@@ -3,6 +3,8 @@ import Foundation
 import Models
 import Tensor
 
+extension PthConversion.Naming: ExpressibleByArgument {}
+
 struct ConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convert",
@@ -14,20 +16,23 @@ struct ConvertCommand: ParsableCommand {
 
     @Argument(help: "Input checkpoint (.pth or TorchScript archive).") var input: String
     @Argument(help: "Output .safetensors file (written atomically).") var output: String
-    @Option(name: .customLong("from"), help: "Naming of the input: auto, mae or sapiens.") var naming = "auto"
-    @Option(help: "Type of floating-point tensors in the output: f32, f16 or bf16 (integer tensors keep theirs).") var dtype = "f32"
+    @Option(name: .customLong("from"), help: "Naming of the input: auto, mae or sapiens.") var naming = PthConversion.Naming.auto
+    @Option(help: "Type of floating-point tensors in the output: f32, f16 or bf16 (integer tensors keep theirs).") var dtype = FloatStorage.f32
+
+    /// The stored float types a converted file can have, by their command-line names.
+    enum FloatStorage: String, ExpressibleByArgument, CaseIterable {
+        case f32, f16, bf16
+        var dtype: DType { self == .f32 ? .F32 : self == .f16 ? .F16 : .BF16 }
+    }
+
+    func validate() throws {
+        guard input != output else { throw ValidationError("the output would overwrite the input \(input)") }
+    }
 
     func run() throws {
         do {
-            guard let style = PthConversion.Naming(rawValue: naming) else { throw ValidationError("--from must be auto, mae or sapiens") }
-            let floats: DType
-            switch dtype {
-            case "f32": floats = .F32
-            case "f16": floats = .F16
-            case "bf16": floats = .BF16
-            default: throw ValidationError("--dtype must be f32, f16 or bf16")
-            }
-            let r = try PthConversion.convert(input: input, output: output, naming: style, floatsAs: floats)
+            let floats = dtype.dtype
+            let r = try PthConversion.convert(input: input, output: output, naming: naming, floatsAs: floats)
             let err = FileHandle.standardError
             func log(_ s: String) { err.write(Data((s + "\n").utf8)) }
             let at = r.location.isEmpty ? "top level" : r.location.joined(separator: "/")

@@ -22,6 +22,11 @@ struct CurateRun: ParsableCommand {
     @Option(help: "This worker's share, k/n (0-based k). Under mpirun -np N, rank k takes k/N into OUT/rank-k-of-N and rank 0 merges into OUT/merged.") var shard: String?
     @Flag(help: "Continue an interrupted run in --out.") var resume = false
 
+    func validate() throws {
+        if let shard { do { _ = try ShardSpec(parsing: shard) } catch { throw ValidationError("--shard: \(error)") } }
+        if let cocoImages, detections == nil { throw ValidationError("--coco-images \(cocoImages) is only read with --detections") }
+    }
+
     func run() throws {
         do {
             var o = CurationOptions(images: try ImageSource.detect(path: images), detections: detections, cocoImages: cocoImages,
@@ -54,6 +59,10 @@ struct CurateMerge: ParsableCommand {
     @Argument(help: "Worker output folders.") var dirs: [String]
     @Option(help: "Merged output folder.") var out: String
     @Option(help: "The recipe the workers used.") var recipe: String?
+
+    func validate() throws {
+        guard !dirs.isEmpty else { throw ValidationError("give at least one worker output folder") }
+    }
 
     func run() throws {
         do {
