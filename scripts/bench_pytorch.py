@@ -76,6 +76,7 @@ import types
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+import torch.utils.checkpoint
 
 
 # --------------------------------------------------------------------------
@@ -154,6 +155,19 @@ class Block(nn.Module):
         return x + self.mlp(self.norm2(x))
 
 
+def run_block(blk, x):
+    """A block, recomputed in backward when marked checkpointed (torch.utils.checkpoint, non-reentrant)."""
+    if getattr(blk, "checkpointed", False) and torch.is_grad_enabled():
+        return torch.utils.checkpoint.checkpoint(blk, x, use_reentrant=False)
+    return blk(x)
+
+
+def checkpoint_every_block(model):
+    for m in model.modules():
+        if isinstance(m, Block):
+            m.checkpointed = True
+
+
 class PatchEmbed(nn.Module):
     def __init__(self, patch, in_ch, dim):
         super().__init__()
@@ -205,7 +219,7 @@ class ViTEncoder(nn.Module):
         else:
             x = x + self.pos_embed
         for blk in self.blocks:
-            x = blk(x)
+            x = run_block(blk, x)
         return self.norm(x)
 
 
@@ -266,7 +280,7 @@ class MAE(nn.Module):
         cls = (self.cls_token + self.pos_embed[:, :1]).expand(x.shape[0], -1, -1)
         x = torch.cat([cls, x], dim=1)
         for blk in self.blocks:
-            x = blk(x)
+            x = run_block(blk, x)
         return self.norm(x), mask, ids_restore
 
     def decode(self, x, ids_restore):
@@ -278,7 +292,7 @@ class MAE(nn.Module):
         body = torch.gather(body, 1, ids_restore.unsqueeze(-1).expand(-1, -1, d))
         x = torch.cat([x[:, :1], body], dim=1) + self.decoder_pos_embed
         for blk in self.decoder_blocks:
-            x = blk(x)
+            x = run_block(blk, x)
         x = self.decoder_pred(self.decoder_norm(x))
         return x[:, 1:]
 
@@ -443,16 +457,19 @@ def make_sapiens2_seg(mode):
 # Workloads
 # --------------------------------------------------------------------------
 
-VIT = {"tiny": (192, 12, 3), "small": (384, 12, 6), "base": (768, 12, 12), "sapiens_0.3b": (1024, 24, 16)}
+VIT = {"tiny": (192, 12, 3), "small": (384, 12, 6), "base": (768, 12, 12), "sapiens_0.3b": (1024, 24, 16),
+       "sapiens_1b": (1536, 40, 24)}
 MAE_DEC = {"tiny": (128, 4, 4), "small": (256, 4, 8), "sapiens_0.3b": (512, 8, 16)}
 
 
-def make_mae_train(size, batch, fused_attn, adamw_impl, img_size=224):
+def make_mae_train(size, batch, fused_attn, adamw_impl, img_size=224, checkpoint=False):
     def setup():
         d, depth, heads = VIT[size]
         dd, ddepth, dheads = MAE_DEC[size]
         model = MAE(img=img_size, dim=d, depth=depth, heads=heads, dec_dim=dd, dec_depth=ddepth,
                     dec_heads=dheads, fused=fused_attn).train()
+        if checkpoint:
+            checkpoint_every_block(model)
         kw = {}
         if adamw_impl == "fused":
             kw["fused"] = True
@@ -507,11 +524,15 @@ def make_sapiens_seg(fused_attn, mode="fp32"):
     return setup, sapiens_seg_flop()
 
 
-def make_sapiens_seg_finetune(fused_attn):
-    """One fine-tune step of Sapiens-0.3B + seg head at 1024x768, batch 1: logits upsampled
+def make_sapiens_seg_finetune(fused_attn, size="sapiens_0.3b", checkpoint=False):
+    """One fine-tune step of Sapiens-0.3B (or `size`) + seg head at 1024x768, batch 1: logits upsampled
     bilinearly to the input, cross-entropy on 28 classes, backward, clip 1.0, AdamW."""
+    d, depth, heads = VIT[size]
+
     def setup():
-        model = SapiensSeg(fused=fused_attn).train()
+        model = SapiensSeg(dim=d, depth=depth, heads=heads, fused=fused_attn).train()
+        if checkpoint:
+            checkpoint_every_block(model)
         opt = torch.optim.AdamW(adamw_param_groups(model, 0.1), lr=5e-4)
         img = torch.randn(1, 3, 1024, 768)
         labels = torch.randint(0, 28, (1, 1024, 768))
@@ -526,7 +547,7 @@ def make_sapiens_seg_finetune(fused_attn):
             opt.step()
             return loss
         return step
-    return setup, 3 * sapiens_seg_flop()
+    return setup, (4 if checkpoint else 3) * sapiens_seg_flop(d=d, depth=depth)
 
 
 def workloads(args):
@@ -544,12 +565,19 @@ def workloads(args):
     # Issue 29: the shipped Sapiens-0.3B MAE recipe at 1024 px (4096 patches), one AdamW step at batch 2.
     s, f = make_mae_train("sapiens_0.3b", 2, args.attn == "sdpa", args.adamw, img_size=1024)
     w["mae_sapiens_0.3b_1024_train_b2"] = (s, f, True)
+    # Issue 29's capacity figures: batch 8 plain, batch 16 with every block checkpointed.
+    s, f = make_mae_train("sapiens_0.3b", 8, args.attn == "sdpa", args.adamw, img_size=1024)
+    w["mae_sapiens_0.3b_1024_train_b8"] = (s, f, True)
+    s, f = make_mae_train("sapiens_0.3b", 16, args.attn == "sdpa", args.adamw, img_size=1024, checkpoint=True)
+    w["mae_sapiens_0.3b_1024_train_b16_ckpt"] = (s, f * 4 / 3, True)
     # Issue 26: transformers' Sapiens2-0.4B seg at 1024x768, fp32 eager and bf16 autocast (`name@mode`).
     for mode, suffix in (("fp32", ""), ("bf16_autocast", "@bf16_autocast")):
         s, f = make_sapiens2_seg(mode)
         w["sapiens2_0.4b_seg_infer_b1" + suffix] = (s, f, True)
     s, f = make_sapiens_seg_finetune(args.attn == "sdpa")
     w["sapiens_0.3b_seg_finetune_1024x768_b1"] = (s, f, True)
+    s, f = make_sapiens_seg_finetune(args.attn == "sdpa", size="sapiens_1b", checkpoint=True)
+    w["sapiens_1b_seg_finetune_1024x768_b1_ckpt"] = (s, f, True)
     # Attention alone at the decoder's size (4097 tokens, 512 wide, 16 heads), forward and backward.
     def attention_setup(t=4097, d=512, heads=16):
         qkv = torch.randn(1, t, 3 * d, requires_grad=True)

@@ -86,11 +86,35 @@ public enum EngineBenchmarks {
                           heavy: true) {
             maeTrainStep(encoder: sapiensMAE, decoder: sapiensDecoder, batch: 2)
         })
+        // Issue 29's capacity figures, for their peak RSS: batch 8 without activation checkpointing, batch 16 with
+        // every block checkpointed (both fit a 24 GiB machine, or the memory plan says why not).
+        w.append(Workload(name: "mae_sapiens_0.3b_1024_train_b8", gflop: maeTrainFLOP(batch: 8, encoder: sapiensMAE, decoder: sapiensDecoder) / 1e9,
+                          heavy: true) {
+            maeTrainStep(encoder: sapiensMAE, decoder: sapiensDecoder, batch: 8)
+        })
+        // Checkpointed blocks run their forward twice: 4/3 of the plain step's arithmetic.
+        w.append(Workload(name: "mae_sapiens_0.3b_1024_train_b16_ckpt",
+                          gflop: maeTrainFLOP(batch: 16, encoder: sapiensMAE, decoder: sapiensDecoder) * 4 / 3 / 1e9, heavy: true) {
+            maeTrainStep(encoder: sapiensMAE, decoder: sapiensDecoder, batch: 16, checkpointEvery: 1)
+        })
         // Issue 29's fine-tune workload: one step of Sapiens-0.3B + the seg head (28 classes) at 1024x768, batch 1:
         // logits upsampled to the input, cross-entropy, backward, clip 1.0, AdamW with layer decay (the recipe's).
         let segFLOP = 3 * (sapiens.forwardFLOPs + headFLOP)
         w.append(Workload(name: "sapiens_0.3b_seg_finetune_1024x768_b1", gflop: segFLOP / 1e9, heavy: true) {
             segFineTuneStep(backbone: sapiens, head: seg, batch: 1)
+        })
+        // The same step on Sapiens-1B (width 1536, 40 blocks) with every block checkpointed: what fits in 24 GiB.
+        var sapiens1b = ViTConfig.sapiens_1b
+        sapiens1b.imageHeight = 1024; sapiens1b.imageWidth = 768
+        let seg1b = seg
+        var head1bFLOP = 0.0
+        do {
+            var c = sapiens1b.width, h = sapiens1b.gridHeight, ww = sapiens1b.gridWidth
+            for out in seg1b.deconvChannels { head1bFLOP += 2 * Double(c * out * 16 * h * ww); c = out; h *= 2; ww *= 2 }
+            for out in seg1b.convChannels + [seg1b.outChannels] { head1bFLOP += 2 * Double(c * out * h * ww); c = out }
+        }
+        w.append(Workload(name: "sapiens_1b_seg_finetune_1024x768_b1_ckpt", gflop: 4 * (sapiens1b.forwardFLOPs + head1bFLOP) / 1e9, heavy: true) {
+            segFineTuneStep(backbone: sapiens1b, head: seg1b, batch: 1, checkpointEvery: 1)
         })
         // Attention alone at the decoder's size (4097 tokens, 512 wide, 16 heads), forward and backward.
         w.append(Workload(name: "attention_4097x512h16_train_b1", gflop: 3 * 4 * 4097 * 4097 * 512 / 1e9, heavy: true) {
@@ -107,9 +131,10 @@ public enum EngineBenchmarks {
     }
 
     /// One MAE step: forward, backward, clip 1.0, AdamW (betas 0.9/0.95, wd 0.05).
-    public static func maeTrainStep(encoder: ViTConfig, decoder: MAEDecoderConfig, batch: Int) -> () -> Void {
+    public static func maeTrainStep(encoder: ViTConfig, decoder: MAEDecoderConfig, batch: Int, checkpointEvery: Int = 0) -> () -> Void {
         let rng = RNG(seed: 0)
         let model = MAE(encoder: encoder, decoder: decoder, rng: rng)
+        model.setActivationCheckpointing(every: checkpointEvery)
         let opt = AdamW(groups: standardParameterGroups(model.namedParameters(), weightDecay: 0.05), lr: 1.5e-4, betas: (0.9, 0.95))
         let imgs = Tensor.randn([batch, 3, encoder.imageHeight, encoder.imageWidth], rng: rng)
         let params = model.trainableParameters()
@@ -123,9 +148,10 @@ public enum EngineBenchmarks {
     }
 
     /// One seg fine-tune step of `TaskModel` on random images and labels, as `FineTuner` runs it.
-    public static func segFineTuneStep(backbone: ViTConfig, head: HeadConfig, batch: Int) -> () -> Void {
+    public static func segFineTuneStep(backbone: ViTConfig, head: HeadConfig, batch: Int, checkpointEvery: Int = 0) -> () -> Void {
         let rng = RNG(seed: 0)
         let model = TaskModel(TaskModelConfig(task: .seg, backbone: backbone, head: head), rng: rng)
+        model.backbone?.setActivationCheckpointing(every: checkpointEvery)
         let opt = AdamW(groups: layerDecayParameterGroups(model.namedParameters(), depth: backbone.depth, layerDecay: 0.85, weightDecay: 0.1),
                         lr: 5e-4)
         let imgs = Tensor.randn([batch, 3, backbone.imageHeight, backbone.imageWidth], rng: rng)
