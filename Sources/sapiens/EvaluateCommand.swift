@@ -41,7 +41,8 @@ struct EvaluateCommand: ParsableCommand {
         guard visualizations >= 0 else { throw ValidationError("--visualizations must be 0 or more (got \(visualizations))") }
         if scoresResultsFile {
             guard gt != nil, results != nil else { throw ValidationError("--gt and --results go together") }
-            guard task == .pose else { throw ValidationError("--gt/--results scoring is for --task pose") }
+            // A COCO results file holds keypoints: only a keypoint task can be scored from one.
+            guard task.definition.labels == .keypoints else { throw ValidationError("--gt/--results scoring is for keypoint tasks (--task pose)") }
             guard checkpoint == nil, data == nil else { throw ValidationError("give either --checkpoint C --data D or --gt GT.json --results RESULTS.json, not both") }
         } else {
             guard checkpoint != nil, data != nil else {

@@ -107,7 +107,7 @@ struct InferRun: ParsableCommand {
                 let runner = try Sapiens2Runner(model: model)
                 runner.raw = raw
                 // Without flip pairs (a standalone file has none) a flipped pass would average left with right.
-                runner.flipTest = flipTest && !(model.config.task == .pose && model.config.flipPairs.isEmpty)
+                runner.flipTest = flipTest && !(runner.task?.definition.sampling == .personCrops && model.config.flipPairs.isEmpty)
                 if flipTest && !runner.flipTest { say("infer: no flip pairs in \(folder); pose runs without the flip test") }
                 guard task.name == InferTask.all || task.name == runner.taskName else {
                     throw ValidationError("--task \(task) but \(folder) is a Sapiens2 \(runner.taskName) model (\(runner.model.config.task.rawValue))")

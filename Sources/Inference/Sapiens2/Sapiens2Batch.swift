@@ -18,7 +18,7 @@ extension Sapiens2Runner {
         var summary = BatchSummary()
         summary.failed = try ImageBatch.forEach(inputs, progress: progress, skipped: skipped) { input, image in
             // PersonBoxes moves COCO boxes half a pixel into our frame; the Sapiens2 processor takes them as written.
-            let boxes = model.config.task == .pose
+            let boxes = task?.definition.sampling == .personCrops
                 ? personBoxes.boxes(for: input.imageID).map { PersonBox(x: $0.x - 0.5, y: $0.y - 0.5, w: $0.w, h: $0.h, score: $0.score) }
                 : []
             try run(image, stem: input.stem, outDir: outDir, boxes: boxes)

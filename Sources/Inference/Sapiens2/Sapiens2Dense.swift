@@ -19,6 +19,8 @@ public struct Sapiens2Dense {
     }
 
     public var task: Sapiens2Task { model.config.task }
+    /// What the model supplies here (its task file says): each accessor below answers only for its role.
+    var role: Sapiens2Role { TaskRegistry.task(sapiens2: task)?.definition.sapiens2Role ?? .none }
 
     func forward(_ rgb: Image) -> Sapiens2Output {
         let pixels = processor.pixels(rgb)
@@ -27,13 +29,13 @@ public struct Sapiens2Dense {
 
     /// Class id per pixel (segmentation models).
     public func classes(_ rgb: Image) -> [UInt8]? {
-        guard task == .segmentation, let head = forward(rgb).head else { return nil }
+        guard role == .standsIn(for: .seg), let head = forward(rgb).head else { return nil }
         return Sapiens2Segmentation(logits: head, width: rgb.width, height: rgb.height).classes
     }
 
     /// Z per pixel (pointmap models).
     public func depth(_ rgb: Image) -> [Float]? {
-        guard task == .pointmap else { return nil }
+        guard role == .standsIn(for: .depth) else { return nil }
         let out = forward(rgb)
         guard let head = out.head else { return nil }
         let plane = rgb.width * rgb.height
@@ -42,7 +44,7 @@ public struct Sapiens2Dense {
 
     /// Unit normals, H·W·3 (normal models).
     public func normals(_ rgb: Image) -> [Float]? {
-        guard task == .normal, let head = forward(rgb).head else { return nil }
+        guard role == .standsIn(for: .normal), let head = forward(rgb).head else { return nil }
         let planar = Sapiens2Normals(raw: head, width: rgb.width, height: rgb.height).normals
         let plane = rgb.width * rgb.height
         var hwc = [Float](repeating: 0, count: 3 * plane)
@@ -52,7 +54,7 @@ public struct Sapiens2Dense {
 
     /// Alpha and pre-multiplied foreground (matting models).
     public func matte(_ rgb: Image) -> BackgroundGuard.Matte? {
-        guard task == .matting, let head = forward(rgb).head else { return nil }
+        guard role == .guardMatte, let head = forward(rgb).head else { return nil }
         let m = Sapiens2Matting(matte: head, width: rgb.width, height: rgb.height)
         return BackgroundGuard.Matte(alpha: m.alpha, foreground: m.foreground)
     }
