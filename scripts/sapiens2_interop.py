@@ -3,7 +3,7 @@
 
 For each folder (a `sapiens finetune` checkpoint of a `model.architecture: sapiens2` recipe, e.g.
 runs/seg-sapiens2-tiny-synthetic/checkpoints/step-0000150, or a `sapiens pretrain` checkpoint of one, e.g.
-runs/mae-sapiens2-tiny/checkpoints/step-0000150, which is a bare `Sapiens2Model` as the hub pretrain folders are):
+runs/mae-sapiens2-tiny/checkpoints/step-0000100, which is a bare `Sapiens2Model` as the hub pretrain folders are):
   1. `Sapiens2For*.from_pretrained(folder, output_loading_info=True)` must report no missing, unexpected or
      mismatched keys;
   2. `sapiens infer --task T --checkpoint folder --raw` runs our model on a photo (transformers' preprocessing,

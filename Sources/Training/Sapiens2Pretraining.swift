@@ -77,7 +77,7 @@ extension MAEPretrainer {
         var d = SafeTensors()
         d.metadata = sapiens2Metadata().merging(["decoder": String(decoding: try JSONEncoder().encode(recipe.decoderConfig), as: UTF8.self)]) { a, _ in a }
         for (name, t) in m.decoderParameters() {
-            guard t.allFinite else { throw CheckpointError.notFinite(tensor: name, step: -1) }
+            guard t.allFinite else { throw CheckpointError.invalid(path: Self.decoderFile, reason: "tensor '\(name)' holds NaN or Inf; refusing to write it") }
             d.set(name, t)
         }
         return [Sapiens2Checkpoint.configFile: m.config.hubJSON(), Self.decoderFile: try d.serialized()]

@@ -7,7 +7,7 @@ import Training
 struct PretrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pretrain",
-        abstract: "MAE-pretrain a ViT backbone from a YAML recipe (progress bar, metrics.jsonl, loss plot, reconstructions, checkpoints).")
+        abstract: "MAE-pretrain a ViT or Sapiens2 backbone (model.architecture) from a YAML recipe (progress bar, metrics.jsonl, loss plot, reconstructions, checkpoints).")
 
     @OptionGroup var recipeOptions: RecipeRunOptions
 
