@@ -98,6 +98,32 @@ static inline __attribute__((always_inline)) float sum16(const float *R x, long 
     return s;
 }
 
+// The training forms call the plain layer-norm and SiLU kernels per plane, so they compute exactly what
+// instanceNorm() followed by silu() computes; they only avoid keeping the normalised map.
+void sk_instnorm_silu_fwd(const float *x, float *out, float *mean, float *rstd, long planes, long n, float eps) {
+    float buf[SWIGLU_CHUNK];
+    for (long p = 0; p < planes; p++) {
+        float *o = out + p * n;
+        sk_layernorm_fwd(x + p * n, NULL, NULL, o, mean + p, rstd + p, 1, n, eps);
+        for (long i = 0; i < n; i += SWIGLU_CHUNK) {
+            long k = n - i < SWIGLU_CHUNK ? n - i : SWIGLU_CHUNK;
+            for (long j = 0; j < k; j++) buf[j] = o[i + j];
+            sk_silu_fwd(buf, o + i, k);
+        }
+    }
+}
+
+void sk_instnorm_silu_bwd(const float *x, const float *mean, const float *rstd, const float *gy, float *gx,
+                          float *scratch, long planes, long n, float eps) {
+    float *nrm = scratch, *gn = scratch + n;
+    for (long p = 0; p < planes; p++) {
+        float mu, rs;
+        sk_layernorm_fwd(x + p * n, NULL, NULL, nrm, &mu, &rs, 1, n, eps);
+        sk_silu_bwd(nrm, gy + p * n, gn, n);
+        sk_layernorm_bwd(x + p * n, NULL, mean + p, rstd + p, gn, gx + p * n, NULL, NULL, 1, n);
+    }
+}
+
 CLONES void sk_instnorm_silu_inplace(float *x, long planes, long n, float eps) {
     float buf[SWIGLU_CHUNK];
     for (long p = 0; p < planes; p++) {

@@ -55,10 +55,22 @@ public final class DenseHead: Module {
     }
 
     /// (N, C, h, w) feature map → (N, out, h·2^deconvs, w·2^deconvs).
+    ///
+    /// Each layer's InstanceNorm and SiLU run fused with the 1×1 convolution that reads them, so training keeps
+    /// one map per full-resolution layer instead of three (Tensor.instanceNormSiLUConv1x1); the numbers are
+    /// those of norm, SiLU and convolution run one after another.
     public func callAsFunction(_ features: Tensor) -> Tensor {
         var x = features
-        for d in deconvs { x = d(x).instanceNorm().silu() }
-        for c in convs { x = c(x).instanceNorm().silu() }
-        return final(x)
+        var normPending = false   // x is a layer's output still waiting for its InstanceNorm and SiLU
+        for d in deconvs {
+            if normPending { x = Tensor.instanceNormSiLU(x) }
+            x = d(x)
+            normPending = true
+        }
+        for c in convs + [final] {
+            x = normPending ? Tensor.instanceNormSiLUConv1x1(x, weight: c.weight, bias: c.bias) : c(x)
+            normPending = true
+        }
+        return x
     }
 }

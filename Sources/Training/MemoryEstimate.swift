@@ -14,8 +14,9 @@ import NN
 ///   plus each row's log-sum-exp (the blocked attention keeps no tokens² probabilities; the stored-
 ///   probabilities kernel, `SAPIENS_ATTENTION=stored`, adds heads × tokens² for them); a block with
 ///   activation checkpointing keeps only its input, and one block's activations are rebuilt at a time
-///   in backward; per dense-head layer its output, norm and
-///   activation and the transposed convolution's column buffer; the input image and targets;
+///   in backward; per dense-head layer its output (the InstanceNorm and SiLU run fused with the next
+///   layer and are recomputed in backward, see `Tensor.instanceNormSiLUConv1x1`), plus the SiLU output
+///   a transposed convolution reads; the input image and targets;
 /// - backward's gradient buffers, taken as half the saved activations again (they are freed as the
 ///   walk proceeds, so they never all live at once).
 /// It leaves out the data loader's queue, the pool's idle buffers and the allocator's slack; issue 29
@@ -77,14 +78,13 @@ public struct MemoryEstimate: Equatable, Sendable {
         var channels = Double(e.width), pixels = tokens
         for out in head.deconvChannels {
             params += channels * Double(out) * 16
-            let inPixels = pixels
             pixels *= 4
-            perSample += Double(out) * (16 * inPixels + 3 * pixels) // column buffer, then conv, norm, SiLU outputs
+            perSample += 2 * Double(out) * pixels // its output, and the SiLU output the next layer reads
             channels = Double(out)
         }
         for out in head.convChannels {
             params += channels * Double(out) + Double(out)
-            perSample += 3 * Double(out) * pixels
+            perSample += Double(out) * pixels
             channels = Double(out)
         }
         params += channels * Double(head.outChannels) + Double(head.outChannels)

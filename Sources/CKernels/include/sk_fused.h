@@ -31,6 +31,13 @@ void sk_add_scaled_rowvec(const float *x, const float *y, const float *s, float 
 /// affine, then SiLU: the decode heads' norm and activation at full resolution, without a second buffer).
 void sk_instnorm_silu_inplace(float *x, long planes, long n, float eps);
 
+/// Training form of the above: out = silu(instance-norm(x)) with each plane's mean and 1/std kept for backward.
+void sk_instnorm_silu_fwd(const float *x, float *out, float *mean, float *rstd, long planes, long n, float eps);
+/// Its backward, recomputing the normalised values from x instead of reading a stored map: gx from gy.
+/// scratch holds 2n floats.
+void sk_instnorm_silu_bwd(const float *x, const float *mean, const float *rstd, const float *gy, float *gx,
+                          float *scratch, long planes, long n, float eps);
+
 /// Attention block products without GEMM packing (the blocks are small: packing cost about as much as the
 /// product). s (rows, cols; lds) = q (rows, hd; ldq) · kt (hd, cols; ldk), kt being K transposed.
 void sk_attn_scores(const float *q, long ldq, const float *kt, long ldk, float *s, long lds, long rows, long cols, long hd);

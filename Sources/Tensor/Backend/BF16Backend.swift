@@ -143,4 +143,6 @@ public final class BF16Backend: Backend {
     public func swigluBwd(_ gate: UnsafePointer<Float>?, _ up: UnsafePointer<Float>?, _ gy: UnsafePointer<Float>?, _ ggate: UnsafeMutablePointer<Float>?, _ gup: UnsafeMutablePointer<Float>?, _ n: Int) { cpu.swigluBwd(gate, up, gy, ggate, gup, n) }
     public func addScaledRowvec(_ x: UnsafePointer<Float>?, _ y: UnsafePointer<Float>?, _ s: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>?, _ m: Int, _ n: Int) { cpu.addScaledRowvec(x, y, s, out, m, n) }
     public func instnormSiluInplace(_ x: UnsafeMutablePointer<Float>?, _ planes: Int, _ n: Int, _ eps: Float) { cpu.instnormSiluInplace(x, planes, n, eps) }
+    public func instnormSiluFwd(_ x: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>?, _ mean: UnsafeMutablePointer<Float>?, _ rstd: UnsafeMutablePointer<Float>?, _ planes: Int, _ n: Int, _ eps: Float) { cpu.instnormSiluFwd(x, out, mean, rstd, planes, n, eps) }
+    public func instnormSiluBwd(_ x: UnsafePointer<Float>?, _ mean: UnsafePointer<Float>?, _ rstd: UnsafePointer<Float>?, _ gy: UnsafePointer<Float>?, _ gx: UnsafeMutablePointer<Float>?, _ scratch: UnsafeMutablePointer<Float>?, _ planes: Int, _ n: Int, _ eps: Float) { cpu.instnormSiluBwd(x, mean, rstd, gy, gx, scratch, planes, n, eps) }
 }

@@ -124,6 +124,10 @@ public protocol Backend: AnyObject, Sendable {
     func addScaledRowvec(_ x: UnsafePointer<Float>?, _ y: UnsafePointer<Float>?, _ s: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>?, _ m: Int, _ n: Int)
     /// In place: each plane of n values becomes silu(instance-normalised value).
     func instnormSiluInplace(_ x: UnsafeMutablePointer<Float>?, _ planes: Int, _ n: Int, _ eps: Float)
+    /// out = silu(instance-norm(x)) per plane of n values, keeping each plane's mean and 1/std.
+    func instnormSiluFwd(_ x: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>?, _ mean: UnsafeMutablePointer<Float>?, _ rstd: UnsafeMutablePointer<Float>?, _ planes: Int, _ n: Int, _ eps: Float)
+    /// Its backward from x and the kept statistics; scratch holds 2n floats.
+    func instnormSiluBwd(_ x: UnsafePointer<Float>?, _ mean: UnsafePointer<Float>?, _ rstd: UnsafePointer<Float>?, _ gy: UnsafePointer<Float>?, _ gx: UnsafeMutablePointer<Float>?, _ scratch: UnsafeMutablePointer<Float>?, _ planes: Int, _ n: Int, _ eps: Float)
 }
 
 extension Backend {

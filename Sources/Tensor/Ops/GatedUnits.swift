@@ -53,7 +53,7 @@ extension Tensor {
     /// tensor nothing else reads afterwards, such as a convolution's fresh output.
     public static func instanceNormSiLU(consuming x: Tensor, eps: Float = 1e-5) -> Tensor {
         precondition(x.rank == 4, "instanceNormSiLU expects NCHW, got \(x.shape)")
-        if GradMode.isEnabled && x.requiresGrad { return x.instanceNorm(eps: eps).silu() }
+        if GradMode.isEnabled && x.requiresGrad { return instanceNormSiLU(x, eps: eps) }
         let planes = x.shape[0] * x.shape[1], hw = x.shape[2] * x.shape[3]
         parallelRanges(planes, minChunk: max(1, (1 << 15) / max(hw, 1))) { r in
             backend.instnormSiluInplace(x.ptr + r.lowerBound * hw, r.count, hw, eps)
