@@ -147,6 +147,14 @@ public final class TaskModel: Module {
     public var backbone: ViT? { if case let .v1(b, _) = network { return b }; return nil }
     /// The v1 dense head (nil for a Sapiens2 model).
     public var head: DenseHead? { if case let .v1(_, h) = network { return h }; return nil }
+    /// Every `every`-th transformer block recomputes its forward in backward (0: none), for either architecture.
+    public func setActivationCheckpointing(every: Int) {
+        switch network {
+        case let .v1(backbone, _): backbone.setActivationCheckpointing(every: every)
+        case let .sapiens2(m): m.backbone.setActivationCheckpointing(every: every)
+        }
+    }
+
     /// The Sapiens2 model when `config.sapiens2` is set.
     public var sapiens2: Sapiens2TaskModel? { if case let .sapiens2(m) = network { return m }; return nil }
 

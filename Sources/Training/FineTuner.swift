@@ -166,7 +166,7 @@ public final class FineTuner: TrainingJob {
             try config.validate()
         }
         let m = TaskModel(config, rng: RNG(seed: UInt64(truncatingIfNeeded: recipe.seed)))
-        m.backbone?.setActivationCheckpointing(every: recipe.model.activation_checkpointing.every)
+        m.setActivationCheckpointing(every: recipe.model.activation_checkpointing.every)
         model = m
         let named = m.namedParameters()
         let opt = AdamW(groups: m.layerDecayGroups(layerDecay: recipe.optim.layer_decay, weightDecay: recipe.optim.weight_decay),

@@ -74,8 +74,5 @@ extension PretrainRecipe {
         guard model.layer_scale_init.isFinite, model.layer_scale_init > 0, model.layer_scale_init <= 10 else {
             throw bad("model.layer_scale_init", "must be in (0, 10]")
         }
-        if model.activation_checkpointing.every != 0 {
-            throw bad("model.activation_checkpointing", "is not available for sapiens2 yet; lower optim.batch_size and raise optim.accumulation_steps instead")
-        }
     }
 }

@@ -18,6 +18,7 @@ extension MAEPretrainer {
         let m = Sapiens2MAE(encoder: c, decoder: recipe.decoderConfig, maskRatio: recipe.model.mask_ratio,
                             normPixLoss: recipe.model.norm_pix_loss, layerScaleInit: Float(recipe.model.layer_scale_init),
                             rng: RNG(seed: UInt64(truncatingIfNeeded: recipe.seed)))
+        m.setActivationCheckpointing(every: recipe.model.activation_checkpointing.every)
         sapiens2 = m
         let opt = AdamW(groups: Self.sapiens2ParameterGroups(m.namedParameters(), weightDecay: recipe.optim.weight_decay),
                         lr: recipe.peakLR, betas: (recipe.optim.beta1, recipe.optim.beta2))

@@ -30,6 +30,35 @@ final class ActivationCheckpointingTests: XCTestCase {
         }
     }
 
+    /// The same for Sapiens2: an MAE step with grouped-query layers, registers, the mask token and the RoPE
+    /// coordinate augmentation (drawn once per step, before the layers, so the recompute sees the same tables).
+    private func sapiens2Gradients(every: Int) -> (Float, [String: [Float]]) {
+        var c = Sapiens2Config(task: .backbone)
+        c.hiddenSize = 32; c.numAttentionHeads = 4; c.intermediateSize = 48; c.numHiddenLayers = 3
+        c.numKeyValueHeadsPerLayer = [4, 2, 4]; c.numRegisterTokens = 2; c.patchSize = 8
+        c.imageHeight = 32; c.imageWidth = 24
+        let mae = Sapiens2MAE(encoder: c, decoder: MAEDecoderConfig(width: 16, depth: 2, heads: 2), rng: RNG(seed: 3))
+        mae.setActivationCheckpointing(every: every)
+        let imgs = Tensor.uniform([2, 3, 32, 24], -1, 1, rng: RNG(seed: 4))
+        let noise = Tensor.uniform([2, mae.numPatches], rng: RNG(seed: 5))
+        let out = mae(imgs, noise: noise, rng: RNG(seed: 6))
+        out.loss.backward()
+        var grads: [String: [Float]] = [:]
+        for (name, p) in mae.namedParameters() where p.requiresGrad { grads[name] = p.grad?.toArray() ?? [] }
+        return (out.loss.item(), grads)
+    }
+
+    func testSapiens2GradientsAreBitwiseEqual() {
+        let (loss, plain) = sapiens2Gradients(every: 0)
+        XCTAssertGreaterThan(plain.filter { !$0.value.isEmpty }.count, 20)
+        for every in [1, 2] {
+            let (l, checked) = sapiens2Gradients(every: every)
+            XCTAssertEqual(l, loss, "every \(every)")
+            XCTAssertEqual(Set(checked.keys), Set(plain.keys))
+            for (name, g) in plain { XCTAssertEqual(checked[name], g, "every \(every): \(name)") }
+        }
+    }
+
     func testOnlyChosenBlocksAreCheckpointed() {
         let cfg = ViTConfig(width: 16, depth: 5, heads: 2, patchSize: 8, imageHeight: 16, imageWidth: 16)
         let vit = ViT(cfg, rng: RNG(seed: 1))

@@ -68,7 +68,17 @@ public final class Sapiens2Layer: Module {
                           activation: Sapiens2Activation(c.hiddenAct) ?? .silu, rng: rng)
     }
 
+    /// Recompute this layer's forward during backward instead of keeping its activations (activation
+    /// checkpointing). The RoPE tables are computed once outside, so the recompute sees the same (augmented)
+    /// coordinates.
+    public var checkpointed = false
+
     public func callAsFunction(_ x: Tensor, rope: (cos: Tensor, sin: Tensor), prefix: Int) -> Tensor {
+        guard checkpointed else { return forward(x, rope: rope, prefix: prefix) }
+        return Tensor.checkpointed(x, parameters: parameters()) { self.forward($0, rope: rope, prefix: prefix) }
+    }
+
+    private func forward(_ x: Tensor, rope: (cos: Tensor, sin: Tensor), prefix: Int) -> Tensor {
         let h = x.addingScaled(attention(norm1(x), rope: rope, prefix: prefix), by: layerScale1.lambda1)
         return h + mlp(norm2(h))
     }
