@@ -96,6 +96,10 @@ public struct FineTuneRecipe: Codable, Equatable {
         public var gamma: Float = 0.1
         public var min_lr: Float = 0
         public var grad_clip: Float = 1.0
+        /// GEMM precision of training: fp32, bf16 (forward and backward GEMMs with bf16 operands and fp32
+        /// accumulation; weights, gradients, AdamW state, norms, softmax and losses stay fp32) or auto (bf16 where
+        /// the CPU has AVX512_BF16 or AMX-BF16). Without them bf16 warns and trains in fp32.
+        public var precision = "fp32"
     }
     public struct Loss: Codable, Equatable {
         /// Seg: `sapiens` (background 0.1, rare classes 10, …) or `none`.

@@ -20,6 +20,8 @@ public struct FineTuneState: TrainingState {
     public var model: TaskModelConfig
     public var initFrom: String
     public var skippedImages: Int
+    /// GEMM precision the run computed in (nil: before it was recorded, fp32).
+    public var precision: String? = nil
 }
 
 public struct FineTuneSummary {
@@ -148,7 +150,7 @@ public final class FineTuner: TrainingJob {
                      baseLR: recipe.optim.lr, schedule: recipe.lrSchedule, gradClip: recipe.optim.grad_clip,
                      maxNonFiniteSteps: recipe.run.max_nonfinite_steps, logEvery: recipe.run.log_every,
                      checkpointEvery: recipe.run.checkpoint_every, keepCheckpoints: recipe.run.keep_checkpoints,
-                     label: "finetune \(recipe.visionTask.rawValue)")
+                     label: "finetune \(recipe.visionTask.rawValue)", precision: recipe.computePrecision)
     }
 
     public func checkBeforeStart() throws { try recipe.checkFitsInMemory(path: "recipe '\(recipe.name)'") }

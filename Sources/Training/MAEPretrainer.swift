@@ -36,6 +36,8 @@ public struct PretrainState: TrainingState {
     public var skippedImages: Int
     /// Sapiens2 pretraining: the backbone's config.json (nil for the ViT MAE, and in older checkpoints).
     public var sapiens2: String? = nil
+    /// GEMM precision the run computed in (nil: before it was recorded, fp32).
+    public var precision: String? = nil
 }
 
 public struct PretrainSummary {
@@ -108,7 +110,7 @@ public final class MAEPretrainer: TrainingJob {
         LoopSettings(totalSteps: totalSteps, batchSize: recipe.optim.batch_size, accumulationSteps: recipe.optim.accumulation_steps,
                      baseLR: recipe.peakLR, schedule: recipe.lrSchedule, gradClip: recipe.optim.grad_clip,
                      maxNonFiniteSteps: recipe.run.max_nonfinite_steps, logEvery: recipe.run.log_every,
-                     checkpointEvery: recipe.run.checkpoint_every, keepCheckpoints: recipe.run.keep_checkpoints, label: "pretrain")
+                     checkpointEvery: recipe.run.checkpoint_every, keepCheckpoints: recipe.run.keep_checkpoints, label: "pretrain", precision: recipe.computePrecision)
     }
 
     var reconstructionDir: String { (outDir as NSString).appendingPathComponent("reconstructions") }

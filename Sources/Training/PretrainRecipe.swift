@@ -57,6 +57,10 @@ public struct PretrainRecipe: Codable, Equatable {
         public var weight_decay: Float = 0.05
         public var beta1: Float = 0.9, beta2: Float = 0.95
         public var grad_clip: Float = 1.0
+        /// GEMM precision of training: fp32, bf16 (forward and backward GEMMs with bf16 operands and fp32
+        /// accumulation; weights, gradients, AdamW state, norms, softmax and losses stay fp32) or auto (bf16 where
+        /// the CPU has AVX512_BF16 or AMX-BF16). Without them bf16 warns and trains in fp32.
+        public var precision = "fp32"
     }
     public struct Run: Codable, Equatable {
         public var log_every = 10

@@ -1,5 +1,6 @@
 import Foundation
 import Synth
+import Tensor
 
 /// Range checks for recipe numbers. Every number a recipe holds is checked before anything is built
 /// from it, so a bad value is a one-line error naming the field and the file, never a trap deep in
@@ -27,6 +28,13 @@ struct RecipeRanges {
         let r: ClosedRange<Int>
         do { r = try SynthConfig.parseRange(text, option: field) } catch { throw fail(field, "'\(text)': expected A-B with 1 <= A <= B, e.g. 1-2") }
         guard r.upperBound <= 12 else { throw fail(field, "'\(text)': at most 12 people per image") }
+    }
+
+    /// A GEMM precision (`optim.precision`).
+    func precision(_ field: String, _ text: String) throws {
+        guard ComputePrecision(rawValue: text) != nil else {
+            throw fail(field, "'\(text)': one of \(ComputePrecision.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
     }
 
     /// Largest values anything sensible uses, with room to spare; beyond them a value is a typo.
@@ -71,6 +79,7 @@ extension PretrainRecipe {
         try c.real("optim.beta1", optim.beta1, 0...0.999_999_9)
         try c.real("optim.beta2", optim.beta2, 0...0.999_999_9)
         try c.real("optim.grad_clip", optim.grad_clip, 0...1e9, open: true)
+        try c.precision("optim.precision", optim.precision)
         try c.int("run.log_every", run.log_every, 1...RecipeRanges.steps.upperBound)
         try c.int("run.checkpoint_every", run.checkpoint_every, 1...RecipeRanges.steps.upperBound)
         try c.int("run.keep_checkpoints", run.keep_checkpoints, 1...10_000)
@@ -133,6 +142,7 @@ extension FineTuneRecipe {
         try c.real("optim.gamma", optim.gamma, 0...100)
         try c.real("optim.min_lr", optim.min_lr, 0...1e9)
         try c.real("optim.grad_clip", optim.grad_clip, 0...1e9, open: true)
+        try c.precision("optim.precision", optim.precision)
         try c.int("loss.ohkm_topk", loss.ohkm_topk, 0...100_000)
         try c.real("loss.silog_lambda", loss.silog_lambda, 0...1)
         try c.int("eval.every", eval.every, RecipeRanges.steps)

@@ -11,6 +11,9 @@ public protocol TrainingState: Codable {
     var step: Int { get }
     var position: Int { get }
     var skippedImages: Int { get }
+    /// The GEMM precision the run computed in (fp32 or bf16; nil in checkpoints from before it was recorded,
+    /// which were fp32). The loop sets it; a resume in another precision is refused.
+    var precision: String? { get set }
 }
 
 /// The training stream as the loop sees it: a position to checkpoint, and strides that ranks agree on before
@@ -37,12 +40,16 @@ public struct LoopSettings {
     public var logEvery: Int, checkpointEvery: Int, keepCheckpoints: Int
     /// Progress bar label, e.g. "pretrain".
     public var label: String
+    /// GEMM precision asked for (`optim.precision`).
+    public var precision: ComputePrecision
 
     public init(totalSteps: Int, batchSize: Int, accumulationSteps: Int, baseLR: Float, schedule: LRSchedule, gradClip: Float,
-                maxNonFiniteSteps: Int, logEvery: Int, checkpointEvery: Int, keepCheckpoints: Int, label: String) {
+                maxNonFiniteSteps: Int, logEvery: Int, checkpointEvery: Int, keepCheckpoints: Int, label: String,
+                precision: ComputePrecision = .fp32) {
         self.totalSteps = totalSteps; self.batchSize = batchSize; self.accumulationSteps = accumulationSteps; self.baseLR = baseLR
         self.schedule = schedule; self.gradClip = gradClip; self.maxNonFiniteSteps = maxNonFiniteSteps; self.logEvery = logEvery
         self.checkpointEvery = checkpointEvery; self.keepCheckpoints = keepCheckpoints; self.label = label
+        self.precision = precision
     }
 }
 
@@ -127,6 +134,11 @@ public enum TrainingLoop {
             try AtomicFile.write(Data(job.recipeText.utf8), to: (outDir as NSString).appendingPathComponent("recipe.yaml"))
         }
         let s = job.settings
+        // The backend is chosen before the model exists and put back when the run ends (tests train in-process).
+        let (selection, previousBackend) = TrainingPrecision.apply(s.precision)
+        defer { Backends.current = previousBackend }
+        let precision = selection.precision
+        job.logger.info("\(TrainingPrecision.describe(s.precision, selection))")
         let (named, params, opt) = try job.build()
         let dp = DataParallel(comm: comm, parameters: params)
         let B = s.batchSize, A = s.accumulationSteps
@@ -140,6 +152,7 @@ public enum TrainingLoop {
             guard let data = fm.contents(atPath: statePath), let state = try? JSONDecoder().decode(Job.State.self, from: data) else {
                 throw TrainingError.badCheckpoint(path: statePath, reason: "state.json is missing or unreadable")
             }
+            try TrainingPrecision.checkResume(recorded: state.precision, running: precision, statePath: statePath)
             try job.restore(state, checkpoint: ckpt)
             let optimizerPath = (ckpt as NSString).appendingPathComponent("optimizer.safetensors")
             try opt.loadState(try Checkpoints.loadTensors(optimizerPath), source: optimizerPath)
@@ -163,7 +176,8 @@ public enum TrainingLoop {
 
         func checkpoint() throws {
             guard writes else { return }
-            let state = try job.state(step: step, position: stream.position, skippedImages: skippedBefore + stream.skipped.count)
+            var state = try job.state(step: step, position: stream.position, skippedImages: skippedBefore + stream.skipped.count)
+            state.precision = precision.rawValue
             let enc = JSONEncoder()
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]
             lastCheckpoint = try Checkpoints.save(root: checkpointRoot, step: step, model: named, optimizer: opt.state(), state: try enc.encode(state),
@@ -209,7 +223,7 @@ public enum TrainingLoop {
             let dt = Date().timeIntervalSince(windowStart)
             let ips = dt > 0 ? Double(windowImages) / dt : 0
             try log?.append(["step": step, "loss": Double(loss), "lr": Double(lr), "grad_norm": Double(gradNorm),
-                             "images_per_second": ips, "elapsed_s": Date().timeIntervalSince(started)])
+                             "images_per_second": ips, "elapsed_s": Date().timeIntervalSince(started), "precision": precision.rawValue])
             if step % s.logEvery == 0 { windowStart = Date(); windowImages = 0 }
             if job.showProgress { bar.update(step, extra: String(format: "loss %.4f  lr %.2e  %.1f img/s", loss, lr, ips)) }
             try job.afterStep(step, writes: writes, log: log)

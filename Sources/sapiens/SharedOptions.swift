@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Inference
 import Models
+import Tensor
 import Tasks
 import Training
 
@@ -41,7 +42,10 @@ struct Colour: ExpressibleByArgument {
 struct RecipeRunOptions: ParsableArguments {
     @Option(help: "Recipe YAML (see recipes/).") var recipe: String
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a recipe field, e.g. --set optim.total_steps=300 (repeatable).", valueName: "field=value"))
-    var overrides: [String] = []
+    var setOverrides: [String] = []
+    @Option(help: ArgumentHelp("GEMM precision of training, overriding the recipe's optim.precision (same as --set optim.precision=…): fp32, bf16 (bf16 operands with fp32 accumulation in forward and backward; fp32 weights and optimiser state; needs AVX512_BF16 or AMX-BF16 and oneDNN, otherwise warns and trains in fp32) or auto.",
+                               valueName: "fp32|bf16|auto"))
+    var dtype: ComputePrecision?
     @Option(help: "Stop after this many steps (the schedule still follows the recipe's total_steps).") var steps: Int?
     @Option(help: "Run folder (default runs/<recipe name>).") var out: String?
     @Flag(help: "Continue from the newest checkpoint in the run folder.") var resume = false
@@ -50,6 +54,9 @@ struct RecipeRunOptions: ParsableArguments {
     func validate() throws {
         if let steps, steps < 1 { throw ValidationError("--steps must be at least 1 (got \(steps))") }
     }
+
+    /// The `--set` assignments, then `--dtype` as the one it stands for.
+    var overrides: [String] { setOverrides + (dtype.map { ["optim.precision=\($0.rawValue)"] } ?? []) }
 
     /// The recipe text the run folder records: the file as written, or with the overrides applied and named.
     func recipeText(yaml: () throws -> String) throws -> String {

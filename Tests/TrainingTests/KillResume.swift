@@ -14,14 +14,15 @@ func releaseBinary(file: StaticString = #filePath) -> String? {
 
 /// Runs `sapiens ARGS --out DIR/a` straight through; runs it again into DIR/b, kills that one with SIGKILL once
 /// its step-`killAfter` checkpoint exists, resumes it with `--resume`, and requires the resumed run's losses to
-/// equal the uninterrupted run's bit for bit.
-func assertKilledRunResumesExactly(_ args: [String], dir: String, killAfter: Int, steps: Int,
+/// equal the uninterrupted run's bit for bit. `environment` is added to the processes' inherited one.
+func assertKilledRunResumesExactly(_ args: [String], dir: String, killAfter: Int, steps: Int, environment: [String: String] = [:],
                                    file: StaticString = #filePath, line: UInt = #line) throws {
     guard let exe = releaseBinary() else { return }
     func launch(_ out: String, resume: Bool) throws -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: exe)
         p.arguments = args + ["--out", out, "--cache", dir + "/cache"] + (resume ? ["--resume"] : [])
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()

@@ -21,16 +21,18 @@ public enum Precision {
         public let message: String?
     }
 
-    public static func select(_ requested: ComputePrecision, features: CPUFeatures = .host,
+    /// `setting` names where the request came from in the messages: `--dtype` (the default) or a recipe's
+    /// `optim.precision`.
+    public static func select(_ requested: ComputePrecision, setting: String = "--dtype", features: CPUFeatures = .host,
                               environment: [String: String] = ProcessInfo.processInfo.environment,
                               loadOneDNN: () -> Result<OneDNN, OneDNN.LoadError> = { OneDNN.load() }) -> Selection {
         let fp32 = CPUBackend.shared
         if requested == .fp32 { return Selection(backend: fp32, precision: .fp32, message: nil) }
+        let flag = "\(setting) \(requested.rawValue)"
         if requested == .bf16, let v = environment[emulationVariable], v == "1" {
             return Selection(backend: BF16Backend(engine: .emulated), precision: .bf16,
-                             message: "note: --dtype bf16 with \(emulationVariable)=1: bf16 GEMM numerics emulated on fp32 sgemm (slower than fp32; for accuracy studies only)")
+                             message: "note: \(flag) with \(emulationVariable)=1: bf16 GEMM numerics emulated on fp32 sgemm (slower than fp32; for accuracy studies only)")
         }
-        let flag = "--dtype \(requested.rawValue)"
         guard features.hasBF16 else {
             let message = requested == .bf16
                 ? "warning: \(flag): this CPU has no AVX512_BF16 and no AMX-BF16 (no bf16 dot product); running fp32"
@@ -52,8 +54,8 @@ public enum Precision {
     /// Selects and installs the backend (`Backends.current`), printing its message to stderr once per process.
     /// Call it at start-up, before tensors exist.
     @discardableResult
-    public static func apply(_ requested: ComputePrecision) -> Selection {
-        let selection = select(requested)
+    public static func apply(_ requested: ComputePrecision, setting: String = "--dtype") -> Selection {
+        let selection = select(requested, setting: setting)
         Backends.current = selection.backend
         if let message = selection.message {
             lock.lock()
