@@ -59,6 +59,9 @@ public protocol TaskDefinition: Sendable {
     func stack(_ samples: [TaskSample], into batch: inout TaskBatch, config: TaskModelConfig)
     /// The loss of a model output (`TaskModel.predict`) on a batch.
     func loss(_ prediction: Tensor, _ batch: TaskBatch, options: TaskLoss) -> Tensor
+    /// Re-initialises parts of a newly built model's head that train better than with their layers' own
+    /// initialisation (`TaskModel.init` calls it; loaded weights then overwrite it).
+    func initialiseHead(_ model: TaskModel, rng: RNG)
 
     // MARK: prediction, metrics, pictures
 
@@ -93,6 +96,7 @@ extension TaskDefinition {
     public var sapiens2Task: Sapiens2Task? { nil }
     public func sapiens2Head(outChannels: Int) -> Sapiens2HeadConfig? { nil }
     public var sapiens2Role: Sapiens2Role { .none }
+    public func initialiseHead(_ model: TaskModel, rng: RNG) {}
     public func sapiens2Files(_ prediction: Sapiens2Prediction) -> [TaskFile] { [] }
     /// Top-down tasks predict through their own path (`TaskPredictor.pose`), not this one.
     public func decode(_ raw: [Float], readout: DenseReadout, config: TaskModelConfig) -> DensePrediction {

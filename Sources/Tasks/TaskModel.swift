@@ -141,6 +141,7 @@ public final class TaskModel: Module {
                           head: DenseHead(inChannels: config.backbone.width, config: config.head,
                                           finalName: config.task.definition.finalLayerName, rng: rng))
         }
+        config.task.definition.initialiseHead(self, rng: rng)
     }
 
     /// The v1 ViT (nil for a Sapiens2 model).
