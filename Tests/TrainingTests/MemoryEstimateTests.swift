@@ -88,6 +88,23 @@ final class MemoryEstimateTests: XCTestCase {
         XCTAssertNoThrow(try pretrain([]).checkFitsInMemory(path: "p.yaml", limitBytes: 1 * Double(1 << 30)))
     }
 
+    /// A Sapiens-1B seg fine-tune at 1024×768, batch 1, with every block checkpointed, measured to fit in 24 GiB
+    /// (docs/benchmarks.md, "Capacity figures"): the plan lets it run and does not promise less than was measured;
+    /// without checkpointing it is refused, with checkpointing named as the way to fit.
+    func testSapiens1BCheckpointedSegFineTunePassesThePlanOn24GiB() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let path = root.appendingPathComponent("recipes/seg-sapiens-0.3b.yaml").path
+        let gib = Double(1 << 30)
+        let checked = try FineTuneRecipe.load(path: path, overrides: ["model.encoder=sapiens_1b", "optim.batch_size=1",
+                                                                      "model.activation_checkpointing=true"])
+        XCTAssertNoThrow(try checked.checkFitsInMemory(path: path, limitBytes: 24 * gib))
+        XCTAssertGreaterThan(try checked.memoryEstimate().totalBytes, 20.1e9)   // measured: 19 146 MiB peak RSS
+        let plain = try FineTuneRecipe.load(path: path, overrides: ["model.encoder=sapiens_1b", "optim.batch_size=1"])
+        XCTAssertThrowsError(try plain.checkFitsInMemory(path: path, limitBytes: 24 * gib)) {
+            XCTAssertTrue("\($0)".contains("model.activation_checkpointing: true"), "\($0)")
+        }
+    }
+
     /// The trainer checks before it builds the model or writes the run folder.
     func testTrainerRefusesBeforeWritingAnything() throws {
         let dir = scratchDir("oom")
