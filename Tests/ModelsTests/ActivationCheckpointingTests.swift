@@ -12,11 +12,15 @@ final class ActivationCheckpointingTests: XCTestCase {
         mae.setActivationCheckpointing(every: every)
         let imgs = Tensor.uniform([2, 3, 32, 48], -1, 1, rng: RNG(seed: 4))
         let noise = Tensor.uniform([2, cfg.numPatches], rng: RNG(seed: 5))
-        let out = mae(imgs, noise: noise)
-        out.loss.backward()
+        return lossAndGradients(mae, mae(imgs, noise: noise).loss)
+    }
+
+    /// Backpropagates `loss` and returns it with every trainable parameter's gradient by name.
+    private func lossAndGradients(_ model: Module, _ loss: Tensor) -> (Float, [String: [Float]]) {
+        loss.backward()
         var grads: [String: [Float]] = [:]
-        for (name, p) in mae.namedParameters() where p.requiresGrad { grads[name] = p.grad?.toArray() ?? [] }
-        return (out.loss.item(), grads)
+        for (name, p) in model.namedParameters() where p.requiresGrad { grads[name] = p.grad?.toArray() ?? [] }
+        return (loss.item(), grads)
     }
 
     func testGradientsAreBitwiseEqual() {
@@ -41,11 +45,7 @@ final class ActivationCheckpointingTests: XCTestCase {
         mae.setActivationCheckpointing(every: every)
         let imgs = Tensor.uniform([2, 3, 32, 24], -1, 1, rng: RNG(seed: 4))
         let noise = Tensor.uniform([2, mae.numPatches], rng: RNG(seed: 5))
-        let out = mae(imgs, noise: noise, rng: RNG(seed: 6))
-        out.loss.backward()
-        var grads: [String: [Float]] = [:]
-        for (name, p) in mae.namedParameters() where p.requiresGrad { grads[name] = p.grad?.toArray() ?? [] }
-        return (out.loss.item(), grads)
+        return lossAndGradients(mae, mae(imgs, noise: noise, rng: RNG(seed: 6)).loss)
     }
 
     func testSapiens2GradientsAreBitwiseEqual() {

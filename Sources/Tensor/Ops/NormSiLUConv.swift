@@ -25,18 +25,9 @@ extension Tensor {
                      "instanceNormSiLUConv1x1: input \(x.shape), weight \(w.shape)")
         let (N, C, hw) = (x.shape[0], x.shape[1], x.shape[2] * x.shape[3])
         let O = w.shape[0]
-        let out = Tensor.empty([N, O, x.shape[2], x.shape[3]])
-        let mean: Tensor, rstd: Tensor
-        do {
-            let (y, m, r) = normSiLUForward(x, planes: N * C, hw: hw, eps: eps)
-            mean = m; rstd = r
-            for n in 0..<N {
-                let yn = out.ptr + n * O * hw
-                if let b { for o in 0..<O { backend.fill(yn + o * hw, b.ptr[o], hw) } }
-                backend.gemm(transA: false, transB: false, m: O, n: hw, k: C, a: w.ptr, lda: C, b: y.ptr + n * C * hw,
-                             ldb: hw, beta: b == nil ? 0 : 1, c: yn, ldc: hw)
-            }
-        }   // y is released here: backward recomputes it
+        let (y, mean, rstd) = normSiLUForward(x, planes: N * C, hw: hw, eps: eps)
+        // The plain convolution, unrecorded: this op's node keeps x instead of y, which is released on return.
+        let out = withNoGrad { y.conv2d(w, b) }
         let inputs = b.map { [x, w, $0] } ?? [x, w]
         return Tensor.record(out, inputs) { g in
             let gw = w.requiresGrad ? Tensor.zeros(w.shape) : nil
