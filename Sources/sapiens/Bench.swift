@@ -66,7 +66,8 @@ struct Bench: ParsableCommand {
             fflush(stdout)
             peaks = p
         }
-        let workloads = EngineBenchmarks.all.filter { (wanted?.contains($0.name) ?? !$0.heavy || heavy) }
+        // --only names exactly what runs (heavy or not); without it, the light figures, plus the heavy ones with --heavy.
+        let workloads = EngineBenchmarks.all.filter { w in wanted.map { $0.contains(w.name) } ?? (!w.heavy || heavy) }
         if list {
             for w in EngineBenchmarks.all { print("\(w.name)\t\(String(format: "%.2f", w.gflop)) GFLOP\(w.heavy ? " (heavy)" : "")") }
             for w in ThroughputBenchmarks.all { print("\(w.name)\timages/s") }

@@ -38,11 +38,20 @@ void sk_instnorm_silu_fwd(const float *x, float *out, float *mean, float *rstd, 
 void sk_instnorm_silu_bwd(const float *x, const float *mean, const float *rstd, const float *gy, float *gx,
                           float *scratch, long planes, long n, float eps);
 
-/// Attention block products without GEMM packing (the blocks are small: packing cost about as much as the
-/// product). s (rows, cols; lds) = q (rows, hd; ldq) · kt (hd, cols; ldk), kt being K transposed.
-void sk_attn_scores(const float *q, long ldq, const float *kt, long ldk, float *s, long lds, long rows, long cols, long hd);
-/// o (rows, hd; ldo) += p (rows, cols; ldp) · v (cols, hd; ldv).
-void sk_attn_pv(const float *p, long ldp, const float *v, long ldv, float *o, long ldo, long rows, long cols, long hd);
+/// Attention block products without a GEMM's per-call packing (the blocks are small: packing each call cost about
+/// as much as the product). Instead the keys and values of a head are packed once per attention call:
+/// - keys into panels of 16 keys: panel p holds keys 16p..16p+15 as hd rows of 16 floats (kp[p*hd*16 + d*16 + c]
+///   is key 16p+c, dimension d), ceil(len/16) panels, the last zero-padded;
+/// - values into panels of 16 head dimensions: panel p holds dimensions 16p..16p+15 of every key as rows of 16
+///   floats (vp[p*lenPad*16 + r*16 + c] is key r, dimension 16p+c), lenPad = len rounded up to 16, zero-padded.
+void sk_attn_pack_keys(const float *k, long ldk, long len, long hd, float *kp);
+void sk_attn_pack_values(const float *v, long ldv, long len, long hd, float *vp);
+/// s (rows, cols; lds) = q (rows, hd; ldq) · K_blockᵀ, kp pointing at the block's first key panel (the block
+/// starts at a multiple of 16 keys). Only the first `cols` columns of s are written.
+void sk_attn_scores(const float *q, long ldq, const float *kp, float *s, long lds, long rows, long cols, long hd);
+/// o (rows, ceil(hd/16)*16; ldo) += p (rows, cols; ldp) · V_block, vp pointing at the block's first key in value
+/// panel 0 and vps the panel stride (lenPad*16). o's padding columns receive the zero padding's products.
+void sk_attn_pv(const float *p, long ldp, const float *vp, long vps, float *o, long ldo, long rows, long cols, long hd);
 #ifdef __cplusplus
 }
 #endif

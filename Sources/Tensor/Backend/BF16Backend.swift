@@ -125,16 +125,29 @@ public final class BF16Backend: Backend {
     public func flashBwdDs(_ p: UnsafePointer<Float>?, _ dp: UnsafeMutablePointer<Float>?, _ rows: Int, _ n: Int, _ ld: Int, _ delta: UnsafePointer<Float>?) { cpu.flashBwdDs(p, dp, rows, n, ld, delta) }
     public func rowdotStrided(_ a: UnsafePointer<Float>?, _ lda: Int, _ b: UnsafePointer<Float>?, _ ldb: Int, _ rows: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>?) { cpu.rowdotStrided(a, lda, b, ldb, rows, n, out) }
 
-    // The blocked attention's products are GEMMs too: they take bf16 operands like every other.
-    public func attnScores(_ q: UnsafePointer<Float>?, _ ldq: Int, _ kt: UnsafePointer<Float>?, _ ldk: Int, _ s: UnsafeMutablePointer<Float>?, _ lds: Int, _ rows: Int, _ cols: Int, _ hd: Int) {
-        guard let q, let kt, let s else { return cpu.attnScores(q, ldq, kt, ldk, s, lds, rows, cols, hd) }
-        gemmRowMajor(transA: false, transB: false, m: rows, n: cols, k: hd, alpha: 1, a: q, lda: ldq, b: kt, ldb: ldk,
-                     beta: 0, c: s, ldc: lds, rowBias: nil)
+    // The blocked attention's products are GEMMs too: they take bf16 operands like every other, one GEMM per
+    // 16-wide panel of the packed operand (a panel is a row-major matrix with 16 columns).
+    public func attnPackKeys(_ k: UnsafePointer<Float>?, _ ldk: Int, _ len: Int, _ hd: Int, _ kp: UnsafeMutablePointer<Float>?) { cpu.attnPackKeys(k, ldk, len, hd, kp) }
+    public func attnPackValues(_ v: UnsafePointer<Float>?, _ ldv: Int, _ len: Int, _ hd: Int, _ vp: UnsafeMutablePointer<Float>?) { cpu.attnPackValues(v, ldv, len, hd, vp) }
+    public func attnScores(_ q: UnsafePointer<Float>?, _ ldq: Int, _ kp: UnsafePointer<Float>?, _ s: UnsafeMutablePointer<Float>?, _ lds: Int, _ rows: Int, _ cols: Int, _ hd: Int) {
+        guard let q, let kp, let s else { return cpu.attnScores(q, ldq, kp, s, lds, rows, cols, hd) }
+        var j = 0
+        while j < cols {
+            // Panel j/16 is an (hd, 16) row-major matrix of this block's keys j..j+15.
+            gemmRowMajor(transA: false, transB: false, m: rows, n: min(16, cols - j), k: hd, alpha: 1, a: q, lda: ldq,
+                         b: kp + (j / 16) * hd * 16, ldb: 16, beta: 0, c: s + j, ldc: lds, rowBias: nil)
+            j += 16
+        }
     }
-    public func attnPV(_ p: UnsafePointer<Float>?, _ ldp: Int, _ v: UnsafePointer<Float>?, _ ldv: Int, _ o: UnsafeMutablePointer<Float>?, _ ldo: Int, _ rows: Int, _ cols: Int, _ hd: Int) {
-        guard let p, let v, let o else { return cpu.attnPV(p, ldp, v, ldv, o, ldo, rows, cols, hd) }
-        gemmRowMajor(transA: false, transB: false, m: rows, n: hd, k: cols, alpha: 1, a: p, lda: ldp, b: v, ldb: ldv,
-                     beta: 1, c: o, ldc: ldo, rowBias: nil)
+    public func attnPV(_ p: UnsafePointer<Float>?, _ ldp: Int, _ vp: UnsafePointer<Float>?, _ vps: Int, _ o: UnsafeMutablePointer<Float>?, _ ldo: Int, _ rows: Int, _ cols: Int, _ hd: Int) {
+        guard let p, let vp, let o else { return cpu.attnPV(p, ldp, vp, vps, o, ldo, rows, cols, hd) }
+        var c = 0
+        while c < hd {
+            // Value panel c/16 is a (keys, 16) row-major matrix starting at this block's first key.
+            gemmRowMajor(transA: false, transB: false, m: rows, n: 16, k: cols, alpha: 1, a: p, lda: ldp,
+                         b: vp + (c / 16) * vps, ldb: 16, beta: 1, c: o + c, ldc: ldo, rowBias: nil)
+            c += 16
+        }
     }
     public func rmsnormFwd(_ x: UnsafePointer<Float>?, _ w: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>?, _ rstd: UnsafeMutablePointer<Float>?, _ m: Int, _ n: Int, _ eps: Float) { cpu.rmsnormFwd(x, w, out, rstd, m, n, eps) }
     public func rmsnormBwd(_ x: UnsafePointer<Float>?, _ w: UnsafePointer<Float>?, _ rstd: UnsafePointer<Float>?, _ gy: UnsafePointer<Float>?, _ gx: UnsafeMutablePointer<Float>?, _ gw: UnsafeMutablePointer<Float>?, _ m: Int, _ n: Int) { cpu.rmsnormBwd(x, w, rstd, gy, gx, gw, m, n) }

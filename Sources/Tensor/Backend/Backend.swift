@@ -104,10 +104,13 @@ public protocol Backend: AnyObject, Sendable {
     func flashBwdDs(_ p: UnsafePointer<Float>?, _ dp: UnsafeMutablePointer<Float>?, _ rows: Int, _ n: Int, _ ld: Int, _ delta: UnsafePointer<Float>?)
     /// out[i] = dot(a row i, b row i) over n columns (delta = rowsum(dO * O)).
     func rowdotStrided(_ a: UnsafePointer<Float>?, _ lda: Int, _ b: UnsafePointer<Float>?, _ ldb: Int, _ rows: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>?)
-    /// Attention block products without GEMM packing (contracts in sk_fused.h): s = q · kt (kt is K transposed,
-    /// hd × cols), and o += p · v.
-    func attnScores(_ q: UnsafePointer<Float>?, _ ldq: Int, _ kt: UnsafePointer<Float>?, _ ldk: Int, _ s: UnsafeMutablePointer<Float>?, _ lds: Int, _ rows: Int, _ cols: Int, _ hd: Int)
-    func attnPV(_ p: UnsafePointer<Float>?, _ ldp: Int, _ v: UnsafePointer<Float>?, _ ldv: Int, _ o: UnsafeMutablePointer<Float>?, _ ldo: Int, _ rows: Int, _ cols: Int, _ hd: Int)
+    /// Attention block products over keys and values packed once per call (layouts and contracts in
+    /// sk_fused.h): s = q · K_blockᵀ from key panels, and o += p · V_block from value panels (o padded to
+    /// whole 16-float panels).
+    func attnPackKeys(_ k: UnsafePointer<Float>?, _ ldk: Int, _ len: Int, _ hd: Int, _ kp: UnsafeMutablePointer<Float>?)
+    func attnPackValues(_ v: UnsafePointer<Float>?, _ ldv: Int, _ len: Int, _ hd: Int, _ vp: UnsafeMutablePointer<Float>?)
+    func attnScores(_ q: UnsafePointer<Float>?, _ ldq: Int, _ kp: UnsafePointer<Float>?, _ s: UnsafeMutablePointer<Float>?, _ lds: Int, _ rows: Int, _ cols: Int, _ hd: Int)
+    func attnPV(_ p: UnsafePointer<Float>?, _ ldp: Int, _ vp: UnsafePointer<Float>?, _ vps: Int, _ o: UnsafeMutablePointer<Float>?, _ ldo: Int, _ rows: Int, _ cols: Int, _ hd: Int)
 
     // MARK: Fused row kernels of the Sapiens2 blocks (contracts in Sources/CKernels/include/sk_fused.h)
 

@@ -9,10 +9,13 @@ import CKernels
 /// Grouped-query attention is native: query head h reads key/value head h / (heads / kvHeads), and
 /// backward sums the group's gradients onto that head without repeating k and v.
 
-/// Query rows per block (forward job granularity and backward inner block).
-let flashQueryBlock = 64
-/// Key rows per block: a 64×256 scores block is 64 KiB, with its K and V blocks well inside L2.
+/// Query rows per forward block (the job granularity): a multiple of the 6-row register tile of the block
+/// kernels, small enough that the packed query block (96×hd) and one key panel stay in L1.
+let flashForwardQueryBlock = 96
+/// Key rows per forward block: the 96×256 scores block (96 KiB) stays in L2; a multiple of the 16-key panels.
 let flashKeyBlock = 256
+/// Query rows per backward inner block.
+let flashQueryBlock = 64
 /// Backward key block: dS and P (64×128 each) plus the K/V/dK/dV blocks stay in L2.
 let flashBackwardKeyBlock = 128
 
@@ -38,37 +41,47 @@ enum FlashAttention {
     static func forward(_ s: AttentionShape, q: AttentionOperand, k: AttentionOperand, v: AttentionOperand,
                         out: AttentionOperand, lse: UnsafeMutablePointer<Float>?) {
         let L = s.length, hd = s.headDim, scale = s.scale
-        let qBlocks = (L + flashQueryBlock - 1) / flashQueryBlock
+        let Br = flashForwardQueryBlock, Bc = flashKeyBlock
+        let hdPad = (hd + 15) / 16 * 16, lenPad = (L + 15) / 16 * 16
+        let qBlocks = (L + Br - 1) / Br
         let jobs = s.batch * s.heads * qBlocks
         let workers = parallelWorkers(jobs)
-        // Per worker: one scores block, then the running max and sum of its rows.
-        let scratch = Tensor.empty([workers, flashQueryBlock * flashKeyBlock + 2 * flashQueryBlock])
-        let perWorker = flashQueryBlock * flashKeyBlock + 2 * flashQueryBlock
-        // Each key/value head transposed once (hd × L), so the score blocks are register-tiled products of
-        // contiguous rows: these blocks are small enough that GEMM packing cost about as much as the product.
-        let kt = Tensor.empty([s.batch * s.kvHeads, hd, L])
+        // Per worker: one scores block, the packed query block, the output block padded to whole 16-float
+        // panels, then the running max and sum of its rows.
+        let perWorker = Br * Bc + Br * hd + Br * hdPad + 2 * Br
+        let scratch = Tensor.empty([workers, perWorker])
+        // Each key/value head packed once into 16-wide panels (layouts in sk_fused.h), so the block kernels read
+        // contiguous panels: the rows of a packed projection sit 3D floats apart, all in one L1 set.
+        let kp = Tensor.empty([s.batch * s.kvHeads, lenPad * hd])
+        let vp = Tensor.empty([s.batch * s.kvHeads, hdPad * lenPad])
         parallelFor(s.batch * s.kvHeads) { bk in
-            backend.transpose2d(k.at(bk / s.kvHeads, bk % s.kvHeads, 0, hd), k.rowStride, kt.ptr + bk * hd * L, L, L, hd)
+            let b = bk / s.kvHeads, h = bk % s.kvHeads
+            backend.attnPackKeys(k.at(b, h, 0, hd), k.rowStride, L, hd, kp.ptr + bk * lenPad * hd)
+            backend.attnPackValues(v.at(b, h, 0, hd), v.rowStride, L, hd, vp.ptr + bk * hdPad * lenPad)
         }
         parallelJobs(jobs) { job, w in
-            let bh = job / qBlocks, r0 = (job % qBlocks) * flashQueryBlock, rows = min(flashQueryBlock, L - r0)
+            let bh = job / qBlocks, r0 = (job % qBlocks) * Br, rows = min(Br, L - r0)
             let b = bh / s.heads, h = bh % s.heads, kvh = h / s.group
             let sc = scratch.ptr + w * perWorker
-            let m = sc + flashQueryBlock * flashKeyBlock, l = m + flashQueryBlock
+            let qb = sc + Br * Bc, ob = qb + Br * hd, m = ob + Br * hdPad, l = m + Br
             let qp = q.at(b, h, r0, hd), op = out.at(b, h, r0, hd)
-            let kth = kt.ptr + (b * s.kvHeads + kvh) * hd * L
-            for r in 0..<rows { (op + r * out.rowStride).update(repeating: 0, count: hd) }
+            let kph = kp.ptr + (b * s.kvHeads + kvh) * lenPad * hd
+            let vph = vp.ptr + (b * s.kvHeads + kvh) * hdPad * lenPad
+            // The query block contiguous, for the same reason as the panels.
+            for r in 0..<rows { (qb + r * hd).update(from: qp + r * q.rowStride, count: hd) }
+            ob.update(repeating: 0, count: rows * hdPad)
             m.update(repeating: -.infinity, count: rows)
             l.update(repeating: 0, count: rows)
             var c0 = 0
             while c0 < L {
-                let cols = min(flashKeyBlock, L - c0)
-                backend.attnScores(qp, q.rowStride, kth + c0, L, sc, flashKeyBlock, rows, cols, hd)
-                backend.flashFwdStep(sc, rows, cols, flashKeyBlock, scale, m, l, op, out.rowStride, hd)
-                backend.attnPV(sc, flashKeyBlock, v.at(b, kvh, c0, hd), v.rowStride, op, out.rowStride, rows, cols, hd)
+                let cols = min(Bc, L - c0)
+                backend.attnScores(qb, hd, kph + c0 * hd, sc, Bc, rows, cols, hd)
+                backend.flashFwdStep(sc, rows, cols, Bc, scale, m, l, ob, hdPad, hdPad)
+                backend.attnPV(sc, Bc, vph + c0 * 16, lenPad * 16, ob, hdPad, rows, cols, hd)
                 c0 += cols
             }
-            backend.flashFwdFinish(op, rows, out.rowStride, hd, m, l, lse.map { $0 + bh * L + r0 })
+            backend.flashFwdFinish(ob, rows, hdPad, hdPad, m, l, lse.map { $0 + bh * L + r0 })
+            for r in 0..<rows { (op + r * out.rowStride).update(from: ob + r * hdPad, count: hd) }
         }
     }
 
