@@ -88,14 +88,16 @@ CLONES void sk_attn_scores(const float *q, long ldq, const float *kp, float *s, 
     }
 }
 
-CLONES void sk_attn_pv(const float *p, long ldp, const float *vp, long vps, float *o, long ldo, long rows, long cols, long hd) {
+// Element (i, k) of the probabilities is p[i * sr + k * sk]: rows for sk_attn_pv, columns for sk_attn_pv_t.
+static inline __attribute__((always_inline)) void pv_body(const float *p, long sr, long sk, const float *vp, long vps,
+                                                          float *o, long ldo, long rows, long cols, long hd) {
     for (long c = 0; c < hd; c += 16) {
         const float *vc = vp + (c / 16) * vps;
         for (long i = 0; i < rows; i += 6) {
             long r = rows - i < 6 ? rows - i : 6;
-            const float *p0 = p + i * ldp;
-            const float *p1 = r > 1 ? p0 + ldp : p0, *p2 = r > 2 ? p0 + 2 * ldp : p0, *p3 = r > 3 ? p0 + 3 * ldp : p0;
-            const float *p4 = r > 4 ? p0 + 4 * ldp : p0, *p5 = r > 5 ? p0 + 5 * ldp : p0;
+            const float *p0 = p + i * sr;
+            const float *p1 = r > 1 ? p0 + sr : p0, *p2 = r > 2 ? p0 + 2 * sr : p0, *p3 = r > 3 ? p0 + 3 * sr : p0;
+            const float *p4 = r > 4 ? p0 + 4 * sr : p0, *p5 = r > 5 ? p0 + 5 * sr : p0;
             float t[6][16];
             float *o0 = o + i * ldo + c;
             const float *src[6];
@@ -107,12 +109,12 @@ CLONES void sk_attn_pv(const float *p, long ldp, const float *vp, long vps, floa
             const float *vr = vc;
             for (long k = 0; k < cols; k++, vr += 16) {
                 v8 v0 = ld8(vr), v1 = ld8(vr + 8), x;
-                x = bc8(p0[k]); a0 += x * v0; a1 += x * v1;
-                x = bc8(p1[k]); b0 += x * v0; b1 += x * v1;
-                x = bc8(p2[k]); c0 += x * v0; c1 += x * v1;
-                x = bc8(p3[k]); d0 += x * v0; d1 += x * v1;
-                x = bc8(p4[k]); e0 += x * v0; e1 += x * v1;
-                x = bc8(p5[k]); f0 += x * v0; f1 += x * v1;
+                x = bc8(p0[k * sk]); a0 += x * v0; a1 += x * v1;
+                x = bc8(p1[k * sk]); b0 += x * v0; b1 += x * v1;
+                x = bc8(p2[k * sk]); c0 += x * v0; c1 += x * v1;
+                x = bc8(p3[k * sk]); d0 += x * v0; d1 += x * v1;
+                x = bc8(p4[k * sk]); e0 += x * v0; e1 += x * v1;
+                x = bc8(p5[k * sk]); f0 += x * v0; f1 += x * v1;
             }
             float *dst[6];
             for (long a = 0; a < 6; a++) dst[a] = a < r ? o0 + a * ldo : t[a];
@@ -121,4 +123,12 @@ CLONES void sk_attn_pv(const float *p, long ldp, const float *vp, long vps, floa
             st8(dst[4], e0); st8(dst[4] + 8, e1); st8(dst[5], f0); st8(dst[5] + 8, f1);
         }
     }
+}
+
+CLONES void sk_attn_pv(const float *p, long ldp, const float *vp, long vps, float *o, long ldo, long rows, long cols, long hd) {
+    pv_body(p, ldp, 1, vp, vps, o, ldo, rows, cols, hd);
+}
+
+CLONES void sk_attn_pv_t(const float *pt, long ldpt, const float *vp, long vps, float *o, long ldo, long rows, long cols, long hd) {
+    pv_body(pt, 1, ldpt, vp, vps, o, ldo, rows, cols, hd);
 }

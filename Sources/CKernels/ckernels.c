@@ -378,15 +378,15 @@ void sk_flash_fwd_finish(float *R o, long rows, long ldo, long hd, const float *
 
 CLONES void sk_flash_bwd_probs(float *R s, long rows, long n, long lds, float scale, const float *R lse) {
     for (long i = 0; i < rows; i++) {
-        float *sr = s + i * lds; float b = lse[i];
-        for (long j = 0; j < n; j++) sr[j] = exp_approx(sr[j] * scale - b);
+        float *sr = s + i * lds;
+        for (long j = 0; j < n; j++) sr[j] = exp_approx(sr[j] * scale - lse[j]);
     }
 }
 
 CLONES void sk_flash_bwd_ds(const float *R p, float *R dp, long rows, long n, long ld, const float *R delta) {
     for (long i = 0; i < rows; i++) {
-        const float *pr = p + i * ld; float *d = dp + i * ld; float di = delta[i];
-        for (long j = 0; j < n; j++) d[j] = pr[j] * (d[j] - di);
+        const float *pr = p + i * ld; float *d = dp + i * ld;
+        for (long j = 0; j < n; j++) d[j] = pr[j] * (d[j] - delta[j]);
     }
 }
 

@@ -101,9 +101,10 @@ void sk_gather_strided(const float *src, long src_stride, long step, float *dst,
 void sk_flash_fwd_step(float *s, long rows, long n, long lds, float scale, float *m, float *l, float *o, long ldo, long hd);
 /// o rows /= l; lse = m + log(l).
 void sk_flash_fwd_finish(float *o, long rows, long ldo, long hd, const float *m, const float *l, float *lse);
-/// s <- exp(scale*s - lse[row]): the softmax probabilities recomputed from the saved log-sum-exp.
+/// The backward works on transposed blocks (rows are keys, columns are queries), so the per-query terms index columns.
+/// s <- exp(scale*s - lse[column]): the softmax probabilities recomputed from the saved log-sum-exp.
 void sk_flash_bwd_probs(float *s, long rows, long n, long lds, float scale, const float *lse);
-/// dp <- p * (dp - delta[row]): the scores' gradient (before the 1/sqrt(hd) scale).
+/// dp <- p * (dp - delta[column]): the scores' gradient (before the 1/sqrt(hd) scale).
 void sk_flash_bwd_ds(const float *p, float *dp, long rows, long n, long ld, const float *delta);
 /// out[i] = dot(a row i, b row i) over n columns (delta = rowsum(dO * O)).
 void sk_rowdot_strided(const float *a, long lda, const float *b, long ldb, long rows, long n, float *out);

@@ -52,6 +52,9 @@ void sk_attn_scores(const float *q, long ldq, const float *kp, float *s, long ld
 /// o (rows, ceil(hd/16)*16; ldo) += p (rows, cols; ldp) · V_block, vp pointing at the block's first key in value
 /// panel 0 and vps the panel stride (lenPad*16). o's padding columns receive the zero padding's products.
 void sk_attn_pv(const float *p, long ldp, const float *vp, long vps, float *o, long ldo, long rows, long cols, long hd);
+/// The same with p given transposed: pt (cols, rows; ldpt), so o += ptᵀ · V_block (the backward's dQ += dS K from
+/// its dSᵀ block, without transposing it).
+void sk_attn_pv_t(const float *pt, long ldpt, const float *vp, long vps, float *o, long ldo, long rows, long cols, long hd);
 #ifdef __cplusplus
 }
 #endif

@@ -149,6 +149,15 @@ public final class BF16Backend: Backend {
             c += 16
         }
     }
+    public func attnPVTransposed(_ pt: UnsafePointer<Float>?, _ ldpt: Int, _ vp: UnsafePointer<Float>?, _ vps: Int, _ o: UnsafeMutablePointer<Float>?, _ ldo: Int, _ rows: Int, _ cols: Int, _ hd: Int) {
+        guard let pt, let vp, let o else { return cpu.attnPVTransposed(pt, ldpt, vp, vps, o, ldo, rows, cols, hd) }
+        var c = 0
+        while c < hd {
+            gemmRowMajor(transA: true, transB: false, m: rows, n: 16, k: cols, alpha: 1, a: pt, lda: ldpt,
+                         b: vp + (c / 16) * vps, ldb: 16, beta: 1, c: o + c, ldc: ldo, rowBias: nil)
+            c += 16
+        }
+    }
     public func rmsnormFwd(_ x: UnsafePointer<Float>?, _ w: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>?, _ rstd: UnsafeMutablePointer<Float>?, _ m: Int, _ n: Int, _ eps: Float) { cpu.rmsnormFwd(x, w, out, rstd, m, n, eps) }
     public func rmsnormBwd(_ x: UnsafePointer<Float>?, _ w: UnsafePointer<Float>?, _ rstd: UnsafePointer<Float>?, _ gy: UnsafePointer<Float>?, _ gx: UnsafeMutablePointer<Float>?, _ gw: UnsafeMutablePointer<Float>?, _ m: Int, _ n: Int) { cpu.rmsnormBwd(x, w, rstd, gy, gx, gw, m, n) }
     public func rope(_ x: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>?, _ cos: UnsafePointer<Float>?, _ sin: UnsafePointer<Float>?, _ tokens: Int, _ heads: Int, _ hd: Int, _ backward: Bool) { cpu.rope(x, out, cos, sin, tokens, heads, hd, backward) }

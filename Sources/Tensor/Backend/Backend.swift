@@ -98,9 +98,10 @@ public protocol Backend: AnyObject, Sendable {
     func flashFwdStep(_ s: UnsafeMutablePointer<Float>?, _ rows: Int, _ n: Int, _ lds: Int, _ scale: Float, _ m: UnsafeMutablePointer<Float>?, _ l: UnsafeMutablePointer<Float>?, _ o: UnsafeMutablePointer<Float>?, _ ldo: Int, _ hd: Int)
     /// o rows /= l; lse = m + log(l).
     func flashFwdFinish(_ o: UnsafeMutablePointer<Float>?, _ rows: Int, _ ldo: Int, _ hd: Int, _ m: UnsafePointer<Float>?, _ l: UnsafePointer<Float>?, _ lse: UnsafeMutablePointer<Float>?)
-    /// s <- exp(scale*s - lse[row]): the softmax probabilities recomputed from the saved log-sum-exp.
+    /// s <- exp(scale*s - lse[column]): the softmax probabilities recomputed from the saved log-sum-exp, on a
+    /// transposed block (rows are keys, columns queries).
     func flashBwdProbs(_ s: UnsafeMutablePointer<Float>?, _ rows: Int, _ n: Int, _ lds: Int, _ scale: Float, _ lse: UnsafePointer<Float>?)
-    /// dp <- p * (dp - delta[row]): the scores' gradient (before the 1/sqrt(hd) scale).
+    /// dp <- p * (dp - delta[column]): the scores' gradient (before the 1/sqrt(hd) scale), on a transposed block.
     func flashBwdDs(_ p: UnsafePointer<Float>?, _ dp: UnsafeMutablePointer<Float>?, _ rows: Int, _ n: Int, _ ld: Int, _ delta: UnsafePointer<Float>?)
     /// out[i] = dot(a row i, b row i) over n columns (delta = rowsum(dO * O)).
     func rowdotStrided(_ a: UnsafePointer<Float>?, _ lda: Int, _ b: UnsafePointer<Float>?, _ ldb: Int, _ rows: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>?)
@@ -111,6 +112,8 @@ public protocol Backend: AnyObject, Sendable {
     func attnPackValues(_ v: UnsafePointer<Float>?, _ ldv: Int, _ len: Int, _ hd: Int, _ vp: UnsafeMutablePointer<Float>?)
     func attnScores(_ q: UnsafePointer<Float>?, _ ldq: Int, _ kp: UnsafePointer<Float>?, _ s: UnsafeMutablePointer<Float>?, _ lds: Int, _ rows: Int, _ cols: Int, _ hd: Int)
     func attnPV(_ p: UnsafePointer<Float>?, _ ldp: Int, _ vp: UnsafePointer<Float>?, _ vps: Int, _ o: UnsafeMutablePointer<Float>?, _ ldo: Int, _ rows: Int, _ cols: Int, _ hd: Int)
+    /// o += ptᵀ · V_block, the probabilities given transposed (cols × rows).
+    func attnPVTransposed(_ pt: UnsafePointer<Float>?, _ ldpt: Int, _ vp: UnsafePointer<Float>?, _ vps: Int, _ o: UnsafeMutablePointer<Float>?, _ ldo: Int, _ rows: Int, _ cols: Int, _ hd: Int)
 
     // MARK: Fused row kernels of the Sapiens2 blocks (contracts in Sources/CKernels/include/sk_fused.h)
 

@@ -14,10 +14,10 @@ import CKernels
 let flashForwardQueryBlock = 96
 /// Key rows per forward block: the 96×256 scores block (96 KiB) stays in L2; a multiple of the 16-key panels.
 let flashKeyBlock = 256
-/// Query rows per backward inner block.
-let flashQueryBlock = 64
-/// Backward key block: dS and P (64×128 each) plus the K/V/dK/dV blocks stay in L2.
-let flashBackwardKeyBlock = 128
+/// Backward blocks, worked transposed (rows are keys, columns queries): keys per block, a multiple of the
+/// 6-row register tile, and queries per block, a multiple of the 16-wide panels.
+let flashBackwardKeyBlock = 96
+let flashBackwardQueryBlock = 96
 
 /// Where one attention operand lives: head h's row r of batch b starts at
 /// `ptr + b * batchStride + r * rowStride + h * hd`.
@@ -87,11 +87,17 @@ enum FlashAttention {
 
     /// Accumulates (+=) the gradients of q, k and v into gq, gk, gv (zeroed by the caller) from the output
     /// gradient `go`, the forward output `out` and the saved log-sum-exp.
+    ///
+    /// Each block is worked transposed, keys by queries, so that all five products are the forward's two
+    /// register-tiled kernels over operands packed once per head: Pᵀ = exp(scale K Qᵀ - lse) and
+    /// dPᵀ = V dOᵀ (keys against query panels), dV += Pᵀ dO and dK += dSᵀ Q (query-reduced, into key rows),
+    /// and dQ += dS K from the dSᵀ block read transposed.
     static func backward(_ s: AttentionShape, q: AttentionOperand, k: AttentionOperand, v: AttentionOperand,
                          out: AttentionOperand, go: AttentionOperand, lse: UnsafePointer<Float>,
                          gq: AttentionOperand, gk: AttentionOperand, gv: AttentionOperand) {
         let L = s.length, hd = s.headDim, scale = s.scale
-        let Br = flashQueryBlock, Bc = flashBackwardKeyBlock
+        let Bk = flashBackwardKeyBlock, Bq = flashBackwardQueryBlock
+        let hdPad = (hd + 15) / 16 * 16, lenPad = (L + 15) / 16 * 16
         // delta = rowsum(dO ∘ O), the softmax backward's per-row term, for every (batch, head, row).
         let delta = Tensor.empty([s.batch, s.heads, L])
         parallelFor(s.batch * s.heads) { bh in
@@ -101,43 +107,56 @@ enum FlashAttention {
         // One job per (batch, key/value head): it alone writes that head's dK and dV and its group's dQ.
         let jobs = s.batch * s.kvHeads
         let workers = parallelWorkers(jobs)
-        let scratch = Tensor.empty([workers, 2 * Br * Bc])
-        BLAS.singleThreaded {
-            parallelJobs(jobs) { job, w in
-                let b = job / s.kvHeads, kvh = job % s.kvHeads
-                let p = scratch.ptr + w * 2 * Br * Bc, dp = p + Br * Bc
+        // Per worker, O(L·hd) in all: K and V rows contiguous (the kernels' row operands), K in value panels,
+        // Q and dO of the current query head in key panels and in value panels, the local dK, dV and dQ
+        // (padded to whole panels), and the two blocks.
+        let rowsSize = L * hd, keyPanels = lenPad * hd, valuePanels = hdPad * lenPad, local = L * hdPad
+        let perWorker = 2 * rowsSize + valuePanels + 2 * keyPanels + 2 * valuePanels + 3 * local + 2 * Bk * Bq
+        let scratch = Tensor.empty([workers, perWorker])
+        parallelJobs(jobs) { job, w in
+            let b = job / s.kvHeads, kvh = job % s.kvHeads
+            let kc = scratch.ptr + w * perWorker, vc = kc + rowsSize, kvp = vc + rowsSize
+            let qk = kvp + valuePanels, ok = qk + keyPanels, qv = ok + keyPanels, ov = qv + valuePanels
+            let dk = ov + valuePanels, dv = dk + local, dq = dv + local
+            let pt = dq + local, dpt = pt + Bk * Bq
+            backend.copy2d(k.at(b, kvh, 0, hd), k.rowStride, kc, hd, L, hd)
+            backend.copy2d(v.at(b, kvh, 0, hd), v.rowStride, vc, hd, L, hd)
+            backend.attnPackValues(k.at(b, kvh, 0, hd), k.rowStride, L, hd, kvp)
+            dk.update(repeating: 0, count: 2 * local)
+            for h in kvh * s.group..<(kvh + 1) * s.group {
+                let bh = b * s.heads + h
+                let lseh = lse + bh * L, deltah = delta.ptr + bh * L
+                backend.attnPackKeys(q.at(b, h, 0, hd), q.rowStride, L, hd, qk)
+                backend.attnPackKeys(go.at(b, h, 0, hd), go.rowStride, L, hd, ok)
+                backend.attnPackValues(q.at(b, h, 0, hd), q.rowStride, L, hd, qv)
+                backend.attnPackValues(go.at(b, h, 0, hd), go.rowStride, L, hd, ov)
+                dq.update(repeating: 0, count: local)
                 var c0 = 0
                 while c0 < L {
-                    let cols = min(Bc, L - c0)
-                    let kj = k.at(b, kvh, c0, hd), vj = v.at(b, kvh, c0, hd)
-                    let gkj = gk.at(b, kvh, c0, hd), gvj = gv.at(b, kvh, c0, hd)
-                    for h in kvh * s.group..<(kvh + 1) * s.group {
-                        let bh = b * s.heads + h
-                        var r0 = 0
-                        while r0 < L {
-                            let rows = min(Br, L - r0)
-                            let qi = q.at(b, h, r0, hd), goi = go.at(b, h, r0, hd), gqi = gq.at(b, h, r0, hd)
-                            // P = exp(scale Q Kᵀ - lse)
-                            backend.gemm(transA: false, transB: true, m: rows, n: cols, k: hd, a: qi, lda: q.rowStride,
-                                  b: kj, ldb: k.rowStride, c: p, ldc: Bc)
-                            backend.flashBwdProbs(p, rows, cols, Bc, scale, lse + bh * L + r0)
-                            // dV += Pᵀ dO
-                            backend.gemm(transA: true, transB: false, m: cols, n: hd, k: rows, a: p, lda: Bc,
-                                  b: goi, ldb: go.rowStride, beta: 1, c: gvj, ldc: gv.rowStride)
-                            // dP = dO Vᵀ, then dS = P ∘ (dP - delta)
-                            backend.gemm(transA: false, transB: true, m: rows, n: cols, k: hd, a: goi, lda: go.rowStride,
-                                  b: vj, ldb: v.rowStride, c: dp, ldc: Bc)
-                            backend.flashBwdDs(p, dp, rows, cols, Bc, delta.ptr + bh * L + r0)
-                            // dQ += scale dS K, dK += scale dSᵀ Q
-                            backend.gemm(transA: false, transB: false, m: rows, n: hd, k: cols, alpha: scale, a: dp, lda: Bc,
-                                  b: kj, ldb: k.rowStride, beta: 1, c: gqi, ldc: gq.rowStride)
-                            backend.gemm(transA: true, transB: false, m: cols, n: hd, k: rows, alpha: scale, a: dp, lda: Bc,
-                                  b: qi, ldb: q.rowStride, beta: 1, c: gkj, ldc: gk.rowStride)
-                            r0 += rows
-                        }
+                    let keys = min(Bk, L - c0)
+                    var r0 = 0
+                    while r0 < L {
+                        let qs = min(Bq, L - r0)
+                        // Pᵀ = exp(scale K Qᵀ - lse)
+                        backend.attnScores(kc + c0 * hd, hd, qk + r0 * hd, pt, Bq, keys, qs, hd)
+                        backend.flashBwdProbs(pt, keys, qs, Bq, scale, lseh + r0)
+                        // dV += Pᵀ dO
+                        backend.attnPV(pt, Bq, ov + r0 * 16, lenPad * 16, dv + c0 * hdPad, hdPad, keys, qs, hd)
+                        // dPᵀ = V dOᵀ, then dSᵀ = Pᵀ ∘ (dPᵀ - delta)
+                        backend.attnScores(vc + c0 * hd, hd, ok + r0 * hd, dpt, Bq, keys, qs, hd)
+                        backend.flashBwdDs(pt, dpt, keys, qs, Bq, deltah + r0)
+                        // dK += dSᵀ Q and dQ += dS K (both scaled once, when they are added to the gradients)
+                        backend.attnPV(dpt, Bq, qv + r0 * 16, lenPad * 16, dk + c0 * hdPad, hdPad, keys, qs, hd)
+                        backend.attnPVTransposed(dpt, Bq, kvp + c0 * 16, lenPad * 16, dq + r0 * hdPad, hdPad, qs, keys, hd)
+                        r0 += qs
                     }
-                    c0 += cols
+                    c0 += keys
                 }
+                for r in 0..<L { backend.axpy(scale, dq + r * hdPad, gq.at(b, h, r, hd), hd) }
+            }
+            for r in 0..<L {
+                backend.axpy(scale, dk + r * hdPad, gk.at(b, kvh, r, hd), hd)
+                backend.axpy(1, dv + r * hdPad, gv.at(b, kvh, r, hd), hd)
             }
         }
     }
