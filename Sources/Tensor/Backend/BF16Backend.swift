@@ -141,19 +141,18 @@ public final class BF16Backend: Backend {
     }
     public func attnPV(_ p: UnsafePointer<Float>?, _ ldp: Int, _ vp: UnsafePointer<Float>?, _ vps: Int, _ o: UnsafeMutablePointer<Float>?, _ ldo: Int, _ rows: Int, _ cols: Int, _ hd: Int) {
         guard let p, let vp, let o else { return cpu.attnPV(p, ldp, vp, vps, o, ldo, rows, cols, hd) }
-        var c = 0
-        while c < hd {
-            // Value panel c/16 is a (keys, 16) row-major matrix starting at this block's first key.
-            gemmRowMajor(transA: false, transB: false, m: rows, n: 16, k: cols, alpha: 1, a: p, lda: ldp,
-                         b: vp + (c / 16) * vps, ldb: 16, beta: 1, c: o + c, ldc: ldo, rowBias: nil)
-            c += 16
-        }
+        valuePanelProducts(p, ldp, transposed: false, vp, vps, o, ldo, rows, cols, hd)
     }
     public func attnPVTransposed(_ pt: UnsafePointer<Float>?, _ ldpt: Int, _ vp: UnsafePointer<Float>?, _ vps: Int, _ o: UnsafeMutablePointer<Float>?, _ ldo: Int, _ rows: Int, _ cols: Int, _ hd: Int) {
         guard let pt, let vp, let o else { return cpu.attnPVTransposed(pt, ldpt, vp, vps, o, ldo, rows, cols, hd) }
+        valuePanelProducts(pt, ldpt, transposed: true, vp, vps, o, ldo, rows, cols, hd)
+    }
+    /// o += op(p) · V_block: value panel c/16 is a (keys, 16) row-major matrix starting at this block's first key.
+    private func valuePanelProducts(_ p: UnsafePointer<Float>, _ ld: Int, transposed: Bool, _ vp: UnsafePointer<Float>, _ vps: Int,
+                                    _ o: UnsafeMutablePointer<Float>, _ ldo: Int, _ rows: Int, _ cols: Int, _ hd: Int) {
         var c = 0
         while c < hd {
-            gemmRowMajor(transA: true, transB: false, m: rows, n: 16, k: cols, alpha: 1, a: pt, lda: ldpt,
+            gemmRowMajor(transA: transposed, transB: false, m: rows, n: 16, k: cols, alpha: 1, a: p, lda: ld,
                          b: vp + (c / 16) * vps, ldb: 16, beta: 1, c: o + c, ldc: ldo, rowBias: nil)
             c += 16
         }
