@@ -39,6 +39,10 @@ def modules(args):
     def seg():
         return bp.SapiensSeg(fused=True).eval(), torch.randn(1, 3, 1024, 768)
     out["sapiens_0.3b_seg_infer_b1"] = (seg, bp.sapiens_seg_flop(), True)
+
+    def seg_head():
+        return bp.SegHead().eval(), torch.randn(1, 1024, 64, 48)
+    out["sapiens_0.3b_seg_head_infer_b1"] = (seg_head, bp.sapiens_seg_flop(head_only=True), True)
     return out
 
 

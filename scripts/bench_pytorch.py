@@ -394,9 +394,9 @@ def mae_train_flop(b, d, depth, dd, ddepth, patches=196, mask_ratio=0.75):
 
 
 def sapiens_seg_flop(b=1, d=1024, depth=24, gh=64, gw=48, deconv=(768, 768, 768),
-                     conv=(768, 768, 768), classes=28):
+                     conv=(768, 768, 768), classes=28, head_only=False):
     t = gh * gw
-    enc = 2 * t * d * PATCH_K + depth * block_flops(t, d)
+    enc = 0 if head_only else 2 * t * d * PATCH_K + depth * block_flops(t, d)
     head = 0
     c, h, w = d, gh, gw
     for out in deconv:
@@ -524,6 +524,23 @@ def make_sapiens_seg(fused_attn, mode="fp32"):
     return setup, sapiens_seg_flop()
 
 
+def make_sapiens_seg_head(mode="fp32"):
+    """The Sapiens seg head alone on the 0.3B encoder's 1024x64x48 feature map: half of sapiens_0.3b_seg_infer_b1's
+    time, for iterating on the head."""
+    def setup():
+        model = SegHead().eval()
+        fmap = torch.randn(1, 1024, 64, 48)
+
+        def step():
+            with torch.inference_mode():
+                if mode == "bf16_autocast":
+                    with torch.autocast("cpu", dtype=torch.bfloat16):
+                        return model(fmap)
+                return model(fmap)
+        return step
+    return setup, sapiens_seg_flop(head_only=True)
+
+
 def make_sapiens_seg_finetune(fused_attn, size="sapiens_0.3b", checkpoint=False):
     """One fine-tune step of Sapiens-0.3B (or `size`) + seg head at 1024x768, batch 1: logits upsampled
     bilinearly to the input, cross-entropy on 28 classes, backward, clip 1.0, AdamW."""
@@ -562,6 +579,8 @@ def workloads(args):
     for mode, suffix in (("fp32", ""), ("bf16_autocast", "@bf16_autocast")):
         s, f = make_sapiens_seg(args.attn == "sdpa", mode)
         w["sapiens_0.3b_seg_infer_b1" + suffix] = (s, f, True)
+        s, f = make_sapiens_seg_head(mode)
+        w["sapiens_0.3b_seg_head_infer_b1" + suffix] = (s, f, True)
     # Issue 29: the shipped Sapiens-0.3B MAE recipe at 1024 px (4096 patches), one AdamW step at batch 2.
     s, f = make_mae_train("sapiens_0.3b", 2, args.attn == "sdpa", args.adamw, img_size=1024)
     w["mae_sapiens_0.3b_1024_train_b2"] = (s, f, True)

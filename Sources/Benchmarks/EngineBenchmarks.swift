@@ -69,6 +69,15 @@ public enum EngineBenchmarks {
         }
         segFigure.peerModes = ["bf16_autocast"]
         w.append(segFigure)
+        // The head alone on the encoder's feature map (1024x64x48): about 40 % of the FLOPs and half of the time.
+        var headFigure = Workload(name: "sapiens_0.3b_seg_head_infer_b1", gflop: headFLOP / 1e9, heavy: true) {
+            let rng = RNG(seed: 0)
+            let head = DenseHead(inChannels: sapiens.width, config: seg, rng: rng)
+            let fmap = Tensor.randn([1, sapiens.width, sapiens.gridHeight, sapiens.gridWidth], rng: rng)
+            return { withNoGrad { _ = head(fmap) } }
+        }
+        headFigure.peerModes = ["bf16_autocast"]
+        w.append(headFigure)
         // Issue 26's workload: Sapiens2-0.4B seg at 1024x768; the peer also times bf16 autocast.
         if let s2 = Sapiens2Benchmark.segConfig() {
             var fig = Workload(name: "sapiens2_0.4b_seg_infer_b1", gflop: Sapiens2Benchmark.forwardFLOP(s2) / 1e9, heavy: true) {

@@ -59,16 +59,27 @@ public final class DenseHead: Module {
     /// Each layer's InstanceNorm and SiLU run fused with the 1×1 convolution that reads them, so training keeps
     /// one map per full-resolution layer instead of three (Tensor.instanceNormSiLUConv1x1); the numbers are
     /// those of norm, SiLU and convolution run one after another.
+    ///
+    /// When x needs no gradient (inference), the norm and SiLU run in the layer output's own buffer, which
+    /// nothing else reads: a full-resolution layer then holds two maps (its input and output), not three.
+    /// That also keeps the set of buffer sizes a pass needs small enough for the pool to hand every one of
+    /// them back on the next image (BufferPool), instead of unmapping and faulting in 604 MB maps.
     public func callAsFunction(_ features: Tensor) -> Tensor {
         var x = features
         var normPending = false   // x is a layer's output still waiting for its InstanceNorm and SiLU
         for d in deconvs {
-            if normPending { x = Tensor.instanceNormSiLU(x) }
+            if normPending { x = Tensor.instanceNormSiLU(consuming: x) }
             x = d(x)
             normPending = true
         }
         for c in convs + [final] {
-            x = normPending ? Tensor.instanceNormSiLUConv1x1(x, weight: c.weight, bias: c.bias) : c(x)
+            if !normPending {
+                x = c(x)
+            } else if GradMode.isEnabled && x.requiresGrad {
+                x = Tensor.instanceNormSiLUConv1x1(x, weight: c.weight, bias: c.bias)
+            } else {
+                x = c(Tensor.instanceNormSiLU(consuming: x))
+            }
             normPending = true
         }
         return x

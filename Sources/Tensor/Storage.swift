@@ -30,7 +30,15 @@ public final class Storage: @unchecked Sendable {
 
 /// Size-keyed free lists of 64-byte-aligned buffers, bounded in total bytes.
 ///
-/// When a returned buffer would take the pool over its bound, the buffers idle longest are freed to
+/// Two bounds. Before the pool allocates anything new it sheds idle buffers until live + idle is within
+/// the largest live bytes + `capacityBytes` (1 GiB) seen so far, so the process's peak is what it was when
+/// the pool held at most 1 GiB idle; otherwise it keeps up to `retainBytes` idle (a quarter of RAM),
+/// memory the process already holds. A repeated workload, such as
+/// inference image after image, then finds every buffer of the previous pass again instead of unmapping
+/// it and faulting fresh pages in: on the Sapiens seg head at 1024x768 that was 2–3 s of 14 s of page
+/// clearing on a VM (where the host also reclaims what the guest frees).
+///
+/// When a returned buffer would take the pool over a bound, the buffers idle longest are freed to
 /// make room (least recently returned first). A process that changes workload (training, then
 /// inference at another batch size) thus keeps pooling the sizes it uses now, instead of a pool full
 /// of the old sizes refusing the new ones and every step going back to malloc and fresh pages.
@@ -51,16 +59,24 @@ public final class BufferPool: @unchecked Sendable {
     private var idleBuffers = 0
     private var nextStamp = 0
     private var pooledBytes = 0
+    /// The largest live + capacityBytes at a fresh allocation so far (see `take`).
+    private var highWater = 0
     private var live = 0
     private var peak = Usage(liveBytes: 0, idleBytes: 0)
     private let lock = NSLock()
     /// Upper bound on memory held idle in the pool: 1 GiB, or `SAPIENS_POOL_MIB` MiB. Idle buffers count in
     /// the process's resident memory, at its peak too, so a larger pool only saves page faults.
     public var capacityBytes = BufferPool.defaultCapacity
-    static var defaultCapacity: Int {
-        guard let text = ProcessInfo.processInfo.environment["SAPIENS_POOL_MIB"], let mib = Int(text), mib >= 0, mib <= 1 << 30 else { return 1 << 30 }
+    static var defaultCapacity: Int { mebibytes("SAPIENS_POOL_MIB") ?? 1 << 30 }
+    /// Upper bound on memory held idle between fresh allocations (see the type's comment): a quarter of the
+    /// machine's memory, or `SAPIENS_POOL_RETAIN_MIB` MiB; never below `capacityBytes`.
+    public var retainBytes = BufferPool.defaultRetain
+    static var defaultRetain: Int { mebibytes("SAPIENS_POOL_RETAIN_MIB") ?? Int(ProcessInfo.processInfo.physicalMemory / 4) }
+    private static func mebibytes(_ name: String) -> Int? {
+        guard let text = ProcessInfo.processInfo.environment[name], let mib = Int(text), mib >= 0, mib <= 1 << 30 else { return nil }
         return mib << 20
     }
+    private var retainBound: Int { max(retainBytes, capacityBytes) }
     /// Buffers at least this large bypass malloc (see above).
     public static let mapThresholdBytes = 1 << 20
 
@@ -99,8 +115,15 @@ public final class BufferPool: @unchecked Sendable {
             lock.unlock()
             return idle.ptr
         }
+        // New memory: first shed idle buffers so that live + idle stays within the largest live + capacity so
+        // far. The peak is then what a pool holding at most `capacityBytes` idle would reach, and a pass
+        // that stays under its earlier high-water mark keeps the buffers the rest of it will ask for.
+        highWater = max(highWater, live + capacityBytes)
+        var evicted: [(UnsafeMutablePointer<Float>, Int)] = []
+        while live + pooledBytes > highWater, let old = evictOldest() { evicted.append(old) }
         notePeak()
         lock.unlock()
+        for (q, m) in evicted { BufferPool.release(q, bytes: m * 4) }
         guard let raw = BufferPool.allocate(bytes: n * 4) else {
             // Out of memory is not recoverable here; report the size we tried.
             fatalError("Tensor engine: out of memory allocating \(n * 4) bytes")
@@ -110,7 +133,8 @@ public final class BufferPool: @unchecked Sendable {
 
     func give(_ p: UnsafeMutablePointer<Float>, count: Int) {
         let n = max(count, 1)
-        guard n * 4 <= capacityBytes else {
+        let bound = retainBound
+        guard n * 4 <= bound else {
             lock.lock(); live -= n * 4; lock.unlock()
             BufferPool.release(p, bytes: n * 4)
             return
@@ -118,7 +142,7 @@ public final class BufferPool: @unchecked Sendable {
         var evicted: [(UnsafeMutablePointer<Float>, Int)] = []
         lock.lock()
         live -= n * 4
-        while pooledBytes + n * 4 > capacityBytes, let old = evictOldest() { evicted.append(old) }
+        while pooledBytes + n * 4 > bound, let old = evictOldest() { evicted.append(old) }
         nextStamp += 1
         free[n, default: []].append(Idle(ptr: p, stamp: nextStamp))
         returned.append((n, nextStamp))

@@ -20,6 +20,7 @@ final class BufferPoolTests: XCTestCase {
     func testFullPoolEvictsTheOldestAcrossSizes() {
         let pool = BufferPool()
         pool.capacityBytes = 3 * 4096 * 4
+        pool.retainBytes = pool.capacityBytes
         // An "old workload" fills the pool with one size.
         let old = (0..<3).map { _ in pool.take(4096) }
         for p in old { pool.give(p, count: 4096) }
@@ -39,6 +40,7 @@ final class BufferPoolTests: XCTestCase {
     func testStaleLogEntriesDoNotEvictTheWrongBuffer() {
         let pool = BufferPool()
         pool.capacityBytes = 2 * 1024 * 4
+        pool.retainBytes = pool.capacityBytes
         let a = pool.take(1024), b = pool.take(1024)
         pool.give(a, count: 1024)            // log: a
         XCTAssertEqual(pool.take(1024), a)   // a's entry is now stale
@@ -54,6 +56,38 @@ final class BufferPoolTests: XCTestCase {
         XCTAssertEqual(pool.take(512), d)
         XCTAssertEqual(pool.take(1024), c)
         XCTAssertEqual(pool.idleBytes, 0)
+    }
+
+    /// The pool keeps up to `retainBytes` idle, so a repeated pass finds all its buffers again; a fresh
+    /// allocation first sheds idle buffers until live + idle is within the largest live + `capacityBytes` so
+    /// far, so the peak is what it would be with the smaller bound alone.
+    func testRetainedBuffersAreShedBeforeNewMemory() {
+        let pool = BufferPool()
+        pool.capacityBytes = 2 * 1024 * 4
+        pool.retainBytes = 8 * 1024 * 4
+        // One "forward pass" of four buffers, all returned: over the capacity, within the retain bound.
+        let pass = (0..<4).map { _ in pool.take(1024) }
+        for p in pass { pool.give(p, count: 1024) }
+        XCTAssertEqual(pool.idleBytes, 4 * 1024 * 4)
+        // The next pass reuses every one of them: no new memory, so the peak does not move.
+        pool.resetPeak()
+        let again = (0..<4).map { _ in pool.take(1024) }
+        XCTAssertEqual(Set(again), Set(pass))
+        for p in again { pool.give(p, count: 1024) }
+        XCTAssertEqual(pool.peakUsage.heldBytes, 4 * 1024 * 4)
+        // A small new size fits under the high-water mark (4 x 1024 live + capacity): nothing is shed.
+        let small = pool.take(512)
+        XCTAssertEqual(pool.usage, BufferPool.Usage(liveBytes: 512 * 4, idleBytes: 4 * 1024 * 4))
+        pool.give(small, count: 512)
+        XCTAssertEqual(pool.take(512), small)
+        // A larger one raises the mark to its live + capacity, and idle buffers beyond that go, the ones
+        // returned longest ago first: live + idle at the allocation is 6.5 x 1024 + 2 x 1024 floats.
+        let big = pool.take(6 * 1024)
+        XCTAssertEqual(pool.usage, BufferPool.Usage(liveBytes: (512 + 6 * 1024) * 4, idleBytes: 2 * 1024 * 4))
+        XCTAssertEqual(Set([pool.take(1024), pool.take(1024)]), Set(again.suffix(2)))
+        pool.give(small, count: 512)
+        pool.give(big, count: 6 * 1024)
+        pool.drain()
     }
 
     func testSteadyLoopKeepsTheLogBounded() {
@@ -94,6 +128,7 @@ final class BufferPoolUsageTests: XCTestCase {
         pool.give(p, count: n)
         // Over the bound, a mapped buffer is unmapped at once instead of pooled.
         pool.capacityBytes = 1024
+        pool.retainBytes = 1024
         let q = pool.take(n)
         pool.give(q, count: n)
         XCTAssertEqual(pool.usage.liveBytes, 0)

@@ -40,6 +40,39 @@ final class ConvTransposePhasesTests: XCTestCase {
         }
     }
 
+    /// Inference runs k = 2s shapes by Winograd F(2x2, 2x2) (DeconvWinograd.swift): it must give the direct
+    /// result, with bias, at odd phase sizes (partial edge tiles), other paddings and strides, and at a width where
+    /// rounding differences would show (96 -> 80 channels).
+    func testWinogradMatchesDirect() {
+        let wino: [([Int], [Int], Int, Int)] = [
+            ([2, 3, 4, 5], [3, 4, 4, 4], 2, 1),
+            ([1, 3, 5, 7], [3, 2, 4, 4], 2, 1),    // odd phase rows and columns
+            ([1, 5, 3, 3], [5, 2, 4, 4], 2, 0),
+            ([1, 3, 6, 5], [3, 4, 4, 4], 2, 2),
+            ([1, 3, 4, 3], [3, 2, 6, 6], 3, 3),    // stride 3
+            ([1, 96, 9, 11], [96, 80, 4, 4], 2, 1),
+        ]
+        for (i, (xs, ws, s, p)) in wino.enumerated() {
+            let H = xs[2], W = xs[3]
+            let Ho = (H - 1) * s - 2 * p + ws[2], Wo = (W - 1) * s - 2 * p + ws[3]
+            guard let plan = DeconvPhases(H: H, W: W, Ho: Ho, Wo: Wo, kh: ws[2], kw: ws[3], stride: s, padding: p) else {
+                XCTFail("case \(i) should take the phase path"); continue
+            }
+            XCTAssertTrue(plan.winogradApplies, "case \(i)")
+            let x = rand(xs, seed: UInt64(110 + i)), w = rand(ws, seed: UInt64(130 + i)), b = rand([ws[1]], seed: UInt64(150 + i))
+            let ref = withNoGrad { x.convTranspose2d(w, b, stride: s, padding: p, byPhases: false) }.toArray()
+            let got = x.convTranspose2dWinograd(w, b, plan: plan).toArray()
+            XCTAssertEqual(got.count, ref.count, "case \(i)")
+            let scale = ref.map { abs($0) }.max() ?? 1
+            XCTAssertLessThan(maxDiff(got, ref) / scale, 2e-6, "case \(i)")
+            // And inference takes this path: the unrecorded call gives these numbers exactly.
+            let viaOp = withNoGrad { x.convTranspose2d(w, b, stride: s, padding: p) }.toArray()
+            XCTAssertEqual(viaOp, got, "case \(i): inference should run Winograd")
+        }
+        // A k = 2s shape with a different kernel per axis is not a 2x2 correlation on both axes.
+        XCTAssertEqual(DeconvPhases(H: 2, W: 3, Ho: 4, Wo: 2, kh: 8, kw: 4, stride: 2, padding: 3)?.winogradApplies, false)
+    }
+
     private func maxDiff(_ a: [Float], _ b: [Float]) -> Float {
         guard a.count == b.count else { return .infinity }
         return zip(a, b).map { abs($0 - $1) }.max() ?? 0

@@ -94,6 +94,16 @@ void sk_scatter_strided(const float *src, long src_stride, float *dst, long dst_
 void sk_gather_strided(const float *src, long src_stride, long step, float *dst, long dst_stride,
                        long rows, long cols, long dst_cols);
 
+/// Winograd F(2x2, 2x2) input transform of one channel plane for a 2x2 correlation: tile (ty, tx) reads the
+/// 3x3 window at src[2ty*lds + 2tx] and writes its nine transformed values to v[k*vstride + ty*Tx + tx],
+/// k = 3u + v (V = Bt d B, Bt = [[1,-1,0],[0,1,0],[0,-1,1]]). The caller pads src so every window is inside.
+void sk_wino22_input(const float *src, long lds, long Ty, long Tx, float *v, long vstride);
+/// The output transform for one channel: from the nine products m[k*mstride + ty*Tx + tx] (Y = At M A,
+/// At = [[1,1,0],[0,1,1]]), output (i, j) = (2ty + a, 2tx + b) goes to dst[i*ldd + j*step] (+ bias) for
+/// i < rows and j < cols; the rest of a tile past an odd edge is dropped.
+void sk_wino22_output(const float *m, long mstride, long Ty, long Tx, long rows, long cols,
+                      float *dst, long ldd, long step, float bias);
+
 // Blocked attention with an online softmax (FlashAttention-2). Scores blocks are (rows, n) with leading
 // dimension lds; output rows have leading dimension ldo and hd columns. m and l are per-row running max
 // (already scaled) and running sum of exponentials.

@@ -91,6 +91,9 @@ public protocol Backend: AnyObject, Sendable {
     /// Its adjoint: dst[i*dst_stride + j] = src[i*src_stride + j*step] for j < cols, and 0 for
     /// cols <= j < dst_cols.
     func gatherStrided(_ src: UnsafePointer<Float>?, _ src_stride: Int, _ step: Int, _ dst: UnsafeMutablePointer<Float>?, _ dst_stride: Int, _ rows: Int, _ cols: Int, _ dst_cols: Int)
+    /// Winograd F(2x2, 2x2) input and output transforms of one channel plane (DeconvWinograd.swift).
+    func winogradInput(_ src: UnsafePointer<Float>?, _ lds: Int, _ ty: Int, _ tx: Int, _ v: UnsafeMutablePointer<Float>?, _ vstride: Int)
+    func winogradOutput(_ m: UnsafePointer<Float>?, _ mstride: Int, _ ty: Int, _ tx: Int, _ rows: Int, _ cols: Int, _ dst: UnsafeMutablePointer<Float>?, _ ldd: Int, _ step: Int, _ bias: Float)
     /// Blocked attention with an online softmax (FlashAttention-2). Scores blocks are (rows, n) with leading
     /// dimension lds; output rows have leading dimension ldo and hd columns. m and l are per-row running max
     /// (already scaled) and running sum of exponentials.

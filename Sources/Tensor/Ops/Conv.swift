@@ -75,6 +75,8 @@ extension Tensor {
         let Ho = (H - 1) * stride - 2 * padding + kh, Wo = (W - 1) * stride - 2 * padding + kw
         precondition(Ho > 0 && Wo > 0, "convTranspose2d: empty output for input \(x.shape), weight \(w.shape)")
         if byPhases, let plan = DeconvPhases(H: H, W: W, Ho: Ho, Wo: Wo, kh: kh, kw: kw, stride: stride, padding: padding) {
+            let recorded = GradMode.isEnabled && (x.requiresGrad || w.requiresGrad || b?.requiresGrad == true)
+            if !recorded, DeconvWinograd.enabled, plan.winogradApplies { return convTranspose2dWinograd(w, b, plan: plan) }
             return convTranspose2dPhases(w, b, plan: plan)
         }
         let ckk = Cout * kh * kw, hw = H * W, ohw = Ho * Wo
