@@ -507,20 +507,22 @@ def make_vit_infer(size, batch, fused_attn):
     return setup, vit_infer_flop(batch, d, depth)
 
 
+def inference_step(model, x, mode):
+    """One timed inference call: fp32 eager, or under torch.autocast("cpu", dtype=torch.bfloat16)."""
+    def step():
+        with torch.inference_mode():
+            if mode == "bf16_autocast":
+                with torch.autocast("cpu", dtype=torch.bfloat16):
+                    return model(x)
+            return model(x)
+    return step
+
+
 def make_sapiens_seg(fused_attn, mode="fp32"):
     """Sapiens-0.3B + seg head on one 1024x768 image: fp32 eager, or under torch.autocast("cpu", dtype=torch.bfloat16)
     (issue 27's peer)."""
     def setup():
-        model = SapiensSeg(fused=fused_attn).eval()
-        img = torch.randn(1, 3, 1024, 768)
-
-        def step():
-            with torch.inference_mode():
-                if mode == "bf16_autocast":
-                    with torch.autocast("cpu", dtype=torch.bfloat16):
-                        return model(img)
-                return model(img)
-        return step
+        return inference_step(SapiensSeg(fused=fused_attn).eval(), torch.randn(1, 3, 1024, 768), mode)
     return setup, sapiens_seg_flop()
 
 
@@ -528,16 +530,7 @@ def make_sapiens_seg_head(mode="fp32"):
     """The Sapiens seg head alone on the 0.3B encoder's 1024x64x48 feature map: half of sapiens_0.3b_seg_infer_b1's
     time, for iterating on the head."""
     def setup():
-        model = SegHead().eval()
-        fmap = torch.randn(1, 1024, 64, 48)
-
-        def step():
-            with torch.inference_mode():
-                if mode == "bf16_autocast":
-                    with torch.autocast("cpu", dtype=torch.bfloat16):
-                        return model(fmap)
-                return model(fmap)
-        return step
+        return inference_step(SegHead().eval(), torch.randn(1, 1024, 64, 48), mode)
     return setup, sapiens_seg_flop(head_only=True)
 
 

@@ -9,11 +9,7 @@
 #include "sk_fused.h"
 #include <string.h>
 
-#if defined(__x86_64__) && !defined(__APPLE__)
-#define CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define CLONES
-#endif
+#include "sk_clones.h"
 
 typedef float v8 __attribute__((vector_size(32)));
 // Macros, not functions: a function passing 8-float vectors would change the ABI of the baseline clone.

@@ -4,13 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-#if defined(__x86_64__) && !defined(__APPLE__)
-#define CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define CLONES
-#endif
-
-#define R restrict
+#include "sk_clones.h"
 
 // Float reductions do not vectorise by themselves (no fast-math, so the compiler may not
 // reassociate). These helpers keep 16 independent partial results, which it maps onto one

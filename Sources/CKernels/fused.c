@@ -3,12 +3,7 @@
 #include "sk_fused.h"
 #include <math.h>
 
-#if defined(__x86_64__) && !defined(__APPLE__)
-#define CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define CLONES
-#endif
-#define R restrict
+#include "sk_clones.h"
 #define LANES 16
 
 static inline __attribute__((always_inline)) float sumsq16(const float *R x, long n) {

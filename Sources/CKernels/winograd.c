@@ -1,14 +1,8 @@
 // Winograd F(2x2, 2x2) transforms for the transposed convolutions of the dense heads (see ckernels.h and
 // Sources/Tensor/Ops/DeconvWinograd.swift). Only the data transforms live here; the products are GEMMs.
 #include "ckernels.h"
+#include "sk_clones.h"
 
-#if defined(__x86_64__) && !defined(__APPLE__)
-#define CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define CLONES
-#endif
-
-#define R restrict
 // Tiles per chunk of a tile row: the row transforms go through three stack rows of 2*CHUNK+1 values.
 #define CHUNK 256
 
