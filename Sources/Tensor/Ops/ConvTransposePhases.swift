@@ -77,9 +77,11 @@ struct DeconvPhases {
     }
 
     /// Copies image planes (C, H, W) into the interior of a zeroed padded buffer.
-    func pad(_ src: UnsafePointer<Float>, channels: Int, into dst: UnsafeMutablePointer<Float>) {
-        let (H, W, plane, pp, base) = (H, W, H * W, paddedPlane, y.padLow * x.padded + x.padLow)
-        let xp = x.padded
+    /// `width` and `plane` give a larger padded layout with the same low padding (the Winograd path's).
+    func pad(_ src: UnsafePointer<Float>, channels: Int, into dst: UnsafeMutablePointer<Float>,
+             width: Int? = nil, plane paddedPlane: Int? = nil) {
+        let xp = width ?? x.padded
+        let (H, W, plane, pp, base) = (H, W, H * W, paddedPlane ?? self.paddedPlane, y.padLow * xp + x.padLow)
         parallelRanges(channels, minChunk: max(1, (1 << 15) / max(plane, 1))) { r in
             for c in r { backend.copy2d(src + c * plane, W, dst + c * pp + base, xp, H, W) }
         }

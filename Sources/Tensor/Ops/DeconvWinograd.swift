@@ -54,37 +54,42 @@ extension Tensor {
 
         let wt = Tensor.empty([taps, Cout, Cin])
         DeconvPhases.tapMajor(w.ptr, cin: Cin, cout: Cout, taps: taps, into: wt.ptr)
+        let cc = Cout * Cin
+        // Each phase's nine filter transforms U = G g Gᵀ, once for the whole batch: the corners are taps, the
+        // edges pairwise sums and the centre all four, so five per phase are stored.
+        let sums = Tensor.empty([s * s, 5, cc])
+        var u: [[UnsafeMutablePointer<Float>]] = []
+        for ry in 0..<s {
+            for rx in 0..<s {
+                let (y, xx) = (cy[ry], cx[rx])
+                // gAB: the tap that multiplies input (i + d0y + A, j + d0x + B) for phase output (i, j).
+                func tap(_ ky: Int, _ kx: Int) -> UnsafeMutablePointer<Float> { wt.ptr + (ky * plan.kw + kx) * cc }
+                let (g00, g01, g10, g11) = (tap(y.k0, xx.k0), tap(y.k0, xx.k1), tap(y.k1, xx.k0), tap(y.k1, xx.k1))
+                let e = sums.ptr + (ry * s + rx) * 5 * cc
+                let u01 = e, u10 = e + cc, u12 = e + 2 * cc, u21 = e + 3 * cc, u11 = e + 4 * cc
+                backend.add(g00, g01, u01, cc)
+                backend.add(g00, g10, u10, cc)
+                backend.add(g01, g11, u12, cc)
+                backend.add(g10, g11, u21, cc)
+                backend.add(u01, u21, u11, cc)
+                u.append([g00, u01, g01, u10, u11, u12, g10, u21, g11])
+            }
+        }
         let xpad = Tensor.zeros([Cin, plane])
-        let sums = Tensor.empty([5, Cout, Cin])      // the five filter transforms that are sums of taps
         let v = Tensor.empty([9, Cin, T])
         let m = Tensor.empty([9, Cout, T])
         let out = Tensor.empty([N, Cout, plan.Ho, plan.Wo])
-        let cc = Cout * Cin
         for n in 0..<N {
-            let xn = x.ptr + n * Cin * hw
-            parallelRanges(Cin, minChunk: max(1, (1 << 15) / max(hw, 1))) { r in
-                for c in r { backend.copy2d(xn + c * hw, W, xpad.ptr + c * plane + py * colsP + px, colsP, H, W) }
-            }
+            plan.pad(x.ptr + n * Cin * hw, channels: Cin, into: xpad.ptr, width: colsP, plane: plane)
             for ry in 0..<s {
                 for rx in 0..<s {
-                    let (y, xx) = (cy[ry], cx[rx])
-                    // gAB: the tap that multiplies input (i + d0y + A, j + d0x + B) for phase output (i, j).
-                    func tap(_ ky: Int, _ kx: Int) -> UnsafeMutablePointer<Float> { wt.ptr + (ky * plan.kw + kx) * cc }
-                    let (g00, g01, g10, g11) = (tap(y.k0, xx.k0), tap(y.k0, xx.k1), tap(y.k1, xx.k0), tap(y.k1, xx.k1))
-                    // U = G g Gᵀ: the corners are taps, the edges pairwise sums, the centre all four.
-                    let u01 = sums.ptr, u10 = sums.ptr + cc, u12 = sums.ptr + 2 * cc, u21 = sums.ptr + 3 * cc, u11 = sums.ptr + 4 * cc
-                    backend.add(g00, g01, u01, cc)
-                    backend.add(g00, g10, u10, cc)
-                    backend.add(g01, g11, u12, cc)
-                    backend.add(g10, g11, u21, cc)
-                    backend.add(u01, u21, u11, cc)
-                    let u: [UnsafeMutablePointer<Float>] = [g00, u01, g01, u10, u11, u12, g10, u21, g11]
-                    let base = (py + y.d0) * colsP + px + xx.d0
+                    let phase = u[ry * s + rx]
+                    let base = (py + cy[ry].d0) * colsP + px + cx[rx].d0
                     parallelRanges(Cin, minChunk: max(1, (1 << 14) / max(T, 1))) { r in
                         for c in r { backend.winogradInput(xpad.ptr + c * plane + base, colsP, Ty, Tx, v.ptr + c * T, Cin * T) }
                     }
                     for k in 0..<9 {
-                        backend.gemm(transA: false, transB: false, m: Cout, n: T, k: Cin, a: u[k], lda: Cin,
+                        backend.gemm(transA: false, transB: false, m: Cout, n: T, k: Cin, a: phase[k], lda: Cin,
                                      b: v.ptr + k * Cin * T, ldb: T, c: m.ptr + k * Cout * T, ldc: T)
                     }
                     let on = out.ptr + n * Cout * ohw + ry * Wo + rx
