@@ -25,6 +25,17 @@ import bench_pytorch as bp  # noqa: E402  (the shared model code and FLOP formul
 import torch  # noqa: E402
 
 
+class LogitsOnly(torch.nn.Module):
+    """A transformers model called on pixel_values, returning only its logits tensor, so convert_model traces a
+    plain tensor-in, tensor-out graph (the ModelOutput dataclass is not part of what is timed)."""
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, pixel_values):
+        return self.model(pixel_values=pixel_values).logits
+
+
 def modules(args):
     """name -> (build(): (module, input), flop, heavy)."""
     out = {}
@@ -43,6 +54,11 @@ def modules(args):
     def seg_head():
         return bp.SegHead().eval(), torch.randn(1, 1024, 64, 48)
     out["sapiens_0.3b_seg_head_infer_b1"] = (seg_head, bp.sapiens_seg_flop(head_only=True), True)
+
+    def sapiens2_seg():
+        model, img = bp.sapiens2_seg_model()
+        return LogitsOnly(model).eval(), img
+    out["sapiens2_0.4b_seg_infer_b1"] = (sapiens2_seg, bp.sapiens2_seg_flop(), True)
     return out
 
 

@@ -428,20 +428,23 @@ def sapiens2_seg_flop(d=1024, depth=24, heads=16, ffn=4096, registers=8, gh=64, 
     return f + 2 * c * classes * h * w
 
 
+def sapiens2_seg_model():
+    """transformers' Sapiens2ForSemanticSegmentation with the released 0.4B seg config (random weights) and one
+    1024x768 image. transformers is imported only here, so the other figures need torch alone."""
+    # PyPI's torchvision wheels are CUDA builds whose compiled ops cannot load against a CPU torch;
+    # transformers needs only torchvision's pure-torch parts, so the fake-kernel registration is skipped.
+    sys.modules.setdefault("torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations"))
+    from transformers import Sapiens2Config, Sapiens2ForSemanticSegmentation
+    config = Sapiens2Config(hidden_size=1024, intermediate_size=4096, num_hidden_layers=24, num_attention_heads=16,
+                            num_key_value_attention_heads=8, image_size=[1024, 768], num_labels=29,
+                            head_config=dict(upsample_out_channels=[512, 256, 128, 64], conv_out_channels=[64, 64]))
+    return Sapiens2ForSemanticSegmentation(config).eval(), torch.randn(1, 3, 1024, 768)
+
+
 def make_sapiens2_seg(mode):
-    """transformers' Sapiens2ForSemanticSegmentation with the released 0.4B seg config (random weights) on one
-    1024x768 image: fp32 eager, or under torch.autocast("cpu", dtype=torch.bfloat16). transformers is imported
-    only here, so the other figures need torch alone."""
+    """The Sapiens2-0.4B seg model above, fp32 eager or under torch.autocast("cpu", dtype=torch.bfloat16)."""
     def setup():
-        # PyPI's torchvision wheels are CUDA builds whose compiled ops cannot load against a CPU torch;
-        # transformers needs only torchvision's pure-torch parts, so the fake-kernel registration is skipped.
-        sys.modules.setdefault("torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations"))
-        from transformers import Sapiens2Config, Sapiens2ForSemanticSegmentation
-        config = Sapiens2Config(hidden_size=1024, intermediate_size=4096, num_hidden_layers=24, num_attention_heads=16,
-                                num_key_value_attention_heads=8, image_size=[1024, 768], num_labels=29,
-                                head_config=dict(upsample_out_channels=[512, 256, 128, 64], conv_out_channels=[64, 64]))
-        model = Sapiens2ForSemanticSegmentation(config).eval()
-        img = torch.randn(1, 3, 1024, 768)
+        model, img = sapiens2_seg_model()
 
         def step():
             with torch.inference_mode():

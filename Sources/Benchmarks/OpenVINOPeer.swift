@@ -6,7 +6,7 @@ import Foundation
 public enum OpenVINOPeer {
     /// The figures the script knows (inference only: OpenVINO is an inference runtime).
     public static let figures: Set<String> = Set(["tiny", "small", "base"].flatMap { s in [1, 8].map { "vit_\(s)_infer_b\($0)" } })
-        .union(["sapiens_0.3b_seg_infer_b1", "sapiens_0.3b_seg_head_infer_b1"])
+        .union(["sapiens_0.3b_seg_infer_b1", "sapiens_0.3b_seg_head_infer_b1", "sapiens2_0.4b_seg_infer_b1"])
 
     public struct Result: Sendable {
         /// The hint asked for ("f32", "bf16") and what OpenVINO says it ran (a CPU without bf16 runs bf16 as f32).

@@ -58,15 +58,23 @@ public struct PoseTask: TaskDefinition {
         return options.sapiens2 ? mse * 10 : mse
     }
 
-    /// A new Sapiens2 pose predictor (the 1×1 conv to the heatmaps) starts at N(0, 0.001) with zero bias, as
-    /// mmpose's `HeatmapHead` (Sapiens v1's pose head) initialises its convolutions. With the layer's own
-    /// initialisation the first heatmaps have an rms near 0.4 against targets that are zero almost everywhere:
-    /// fitting that drives the predictor's weights to zero, which starves the layers below of gradient, and a
-    /// net trained from scratch stays at all-zero heatmaps (the tiny recipe: PCK@0.05 at chance after 600 steps).
+    /// A new pose head starts as mmpose's `HeatmapHead` initialises one (its `default_init_cfg`, which the
+    /// official Sapiens v1 pose configs keep): every convolution and transposed convolution N(0, 0.001) with zero
+    /// bias. For Sapiens2 that is its 1×1 predictor (the layers before it follow transformers' init). With the
+    /// layers' own initialisation the first heatmaps have an rms near 0.4 against targets that are zero almost
+    /// everywhere: fitting that drives the predictor's weights to zero, which starves the layers below of
+    /// gradient, and a net trained from scratch stays at all-zero heatmaps (PCK@0.05 at chance after 600 steps of
+    /// the tiny Sapiens2 recipe). The InstanceNorms after each layer keep the small weights' activations at unit
+    /// scale. Loaded weights overwrite all of this.
     public func initialiseHead(_ model: TaskModel, rng: RNG) {
-        guard let predictor = model.sapiens2?.decodeHead?.predictor else { return }
-        Init.normal(predictor.weight, std: 0.001, rng: rng)
-        predictor.bias?.fill(0)
+        if let predictor = model.sapiens2?.decodeHead?.predictor {
+            Init.normal(predictor.weight, std: 0.001, rng: rng)
+            predictor.bias?.fill(0)
+        }
+        if let head = model.head {
+            for d in head.deconvs { Init.normal(d.weight, std: 0.001, rng: rng); d.bias?.fill(0) }
+            for c in head.convs + [head.final] { Init.normal(c.weight, std: 0.001, rng: rng); c.bias?.fill(0) }
+        }
     }
 
     public func scorer(for config: TaskModelConfig) -> any TaskScorer { PoseScorer(config: config) }

@@ -26,6 +26,8 @@ struct Bench: ParsableCommand {
     var openvino: String?
     @Flag(help: "First measure this machine's fp32 multiply-add peak (and the bf16 VDPBF16PS peak where the CPU has it), then report each figure's GFLOP/s as a share of them. Without --only, measures only the peaks.")
     var peak = false
+    @Flag(help: "Time the peers' bf16 modes (PyTorch autocast, OpenVINO's bf16 hint) even on a CPU without AVX512_BF16 or AMX-BF16, where PyTorch emulates bf16 (many times slower than its fp32) and OpenVINO runs f32 again. By default they run only where the CPU has bf16.")
+    var bf16Peers = false
 
     /// The curation throughput figure, which runs outside the two benchmark tables.
     static let curationFigure = "curation_800px"
@@ -76,6 +78,8 @@ struct Bench: ParsableCommand {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        let peerPlan = PeerPrecisions(cpu: .host, forced: bf16Peers)
+        if pytorch != nil || openvino != nil, let note = peerPlan.note { FileHandle.standardError.write(Data((note + "\n").utf8)) }
         for w in workloads {
             BenchTimer.resetPeaks()
             let body = w.setup()
@@ -87,7 +91,7 @@ struct Bench: ParsableCommand {
             }
             // Alternate our timing and the peers' on this figure, so all see the same machine (it is shared and noisy).
             // The PyTorch peer times the figure itself (fp32 eager) and any further modes it has (`name@mode`).
-            let peerNames = pytorch == nil ? [] : [w.name] + w.peerModes.map { "\(w.name)@\($0)" }
+            let peerNames = pytorch == nil ? [] : [w.name] + peerPlan.pytorchModes(w.peerModes).map { "\(w.name)@\($0)" }
             var mine: [BenchFigure] = [], theirs: [String: [Double]] = [:], perRound: [String: [Double]] = [:]
             var ov = OpenVINORounds()
             for _ in 0..<max(rounds, 1) {
@@ -96,7 +100,7 @@ struct Bench: ParsableCommand {
                 print(String(decoding: try encoder.encode(fig), as: UTF8.self))
                 fflush(stdout)
                 if let ovPython {
-                    do { ov.add(try OpenVINOPeer.run(python: ovPython, figure: w.name, reps: reps), ours: fig.ms_median) } catch { throw fail(error) }
+                    do { ov.add(try OpenVINOPeer.run(python: ovPython, figure: w.name, reps: reps, precisions: peerPlan.openVINOPrecisions), ours: fig.ms_median) } catch { throw fail(error) }
                 }
                 guard let python = pytorch else { continue }
                 let peer: [String: [Double]]

@@ -61,4 +61,19 @@ final class ArithmeticPeakTests: XCTestCase {
         XCTAssertEqual(lines[1]["openvino_convert_s"] as? [Double], [3, 3])
         XCTAssertEqual(lines[0]["openvino_gflops"] as? Double, 25)
     }
+
+    func testBF16PeersRunOnlyWhereTheCPUHasBF16UnlessForced() {
+        let modes = ["bf16_autocast", "channels_last"]
+        let plain = PeerPrecisions(cpu: CPUFeatures(avx512BF16: false, amxBF16: false), forced: false)
+        XCTAssertEqual(plain.pytorchModes(modes), ["channels_last"])
+        XCTAssertEqual(plain.openVINOPrecisions, ["f32"])
+        XCTAssertTrue(plain.note?.contains("AVX512_BF16") ?? false)
+        for p in [PeerPrecisions(cpu: CPUFeatures(avx512BF16: true, amxBF16: false), forced: false),
+                  PeerPrecisions(cpu: CPUFeatures(avx512BF16: false, amxBF16: true), forced: false),
+                  PeerPrecisions(cpu: CPUFeatures(avx512BF16: false, amxBF16: false), forced: true)] {
+            XCTAssertEqual(p.pytorchModes(modes), modes)
+            XCTAssertEqual(p.openVINOPrecisions, ["f32", "bf16"])
+            XCTAssertNil(p.note)
+        }
+    }
 }

@@ -68,6 +68,56 @@ final class FineTuneTests: XCTestCase {
         XCTAssertGreaterThan(s.evaluation!.metrics["aAcc"]!, untrained.evaluation!.metrics["aAcc"]!, "training must beat the untrained model")
     }
 
+    /// A new v1 pose head is initialised as mmpose's `HeatmapHead` (the official Sapiens pose configs'):
+    /// every convolution and transposed convolution N(0, 0.001) with zero bias.
+    func testV1PoseHeadStartsAsMMPoseInitialisesIt() throws {
+        let recipe = try StrictYAML.decode(FineTuneRecipe.self, defaults: FineTuneRecipe(), yaml: microFineTuneRecipe(task: "pose"), path: "micro-pose.yaml")
+        let model = TaskModel(try recipe.modelConfig(), rng: RNG(seed: 3))
+        let head = try XCTUnwrap(model.head)
+        let weights = head.deconvs.map(\.weight) + (head.convs + [head.final]).map(\.weight)
+        XCTAssertEqual(weights.count, 4)
+        for w in weights {
+            let v = w.toArray()
+            let mean = v.reduce(0, +) / Float(v.count), sd = (v.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Float(v.count)).squareRoot()
+            XCTAssertEqual(sd, 0.001, accuracy: 0.0002, "\(w.shape)")
+        }
+        for b in (head.convs + [head.final]).compactMap(\.bias) { XCTAssertEqual(b.toArray().map(abs).max(), 0) }
+        // Other tasks keep the layers' own initialisation.
+        let seg = try StrictYAML.decode(FineTuneRecipe.self, defaults: FineTuneRecipe(), yaml: microFineTuneRecipe(task: "seg"), path: "micro-seg.yaml")
+        let segHead = try XCTUnwrap(TaskModel(try seg.modelConfig(), rng: RNG(seed: 3)).head)
+        XCTAssertGreaterThan(segHead.final.weight.toArray().map(abs).max() ?? 0, 0.01)
+    }
+
+    /// v1 pose from scratch at 64x48 (heatmaps 16x12 after two deconvolutions of the 8x6 grid, sigma 1.5) on a
+    /// 64-wide, 2-block backbone must place clearly more keypoints than the untrained model.
+    func testV1PoseLearnsFromScratch() throws {
+        let dir = scratchDir("ft-pose-learn")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        func pose(steps: Int, lr: Double, out: String) throws -> FineTuneSummary {
+            let text = """
+            name: micro-pose-learn
+            task: pose
+            seed: 5
+            model: {encoder: tiny, width: 64, depth: 2, heads: 2, image_height: 64, image_width: 48, patch_size: 8, head: custom, head_width: 32, head_deconvs: 2, head_convs: 1, keypoints: coco17}
+            data: {source: synthetic, synthetic_images: 200, synthetic_val_images: 16, synthetic_height: 128, synthetic_width: 96, synthetic_people: "1-1", heatmap_sigma: 1.5, min_keypoints: 1}
+            optim: {batch_size: 8, lr: \(lr), warmup_steps: 10, total_steps: \(steps)}
+            eval: {every: 0, visualizations: 0}
+            run: {checkpoint_every: 200, keep_checkpoints: 1, log_every: 10}
+            """
+            let recipe = try StrictYAML.decode(FineTuneRecipe.self, defaults: FineTuneRecipe(), yaml: text, path: "micro-pose.yaml")
+            try recipe.validate(path: "micro-pose.yaml")
+            let t = FineTuner(recipe: recipe, recipeText: text, outDir: dir + "/" + out, initFrom: nil)
+            t.cacheDir = dir + "/cache"
+            t.showProgress = false
+            return try t.run(resume: false)
+        }
+        let trained = try pose(steps: 120, lr: 2e-3, out: "trained")
+        let untrained = try pose(steps: 1, lr: 1e-9, out: "untrained")
+        let pck = try XCTUnwrap(trained.evaluation?.metrics["PCK@0.05"]), pck0 = try XCTUnwrap(untrained.evaluation?.metrics["PCK@0.05"])
+        print("v1 pose from scratch: PCK@0.05 \(pck0) untrained, \(pck) after 120 steps")
+        XCTAssertGreaterThan(pck, pck0 + 0.04, "trained pose must place clearly more keypoints within 5% of the box than the untrained model (\(pck0) -> \(pck))")
+    }
+
     func testPretrainedBackboneIsLoadedIntoTheFineTune() throws {
         let dir = scratchDir("ft-init")
         defer { try? FileManager.default.removeItem(atPath: dir) }
