@@ -36,6 +36,37 @@ final class BF16BackendTests: XCTestCase {
         }
     }
 
+    /// The block conversions (a C kernel over bands of rows on the engine's threads) give exactly the scalar
+    /// rounding above, on special values (NaNs with payloads, infinities, subnormals, ties, the overflow to
+    /// infinity) and random ones, with a leading dimension wider than the block and a block large enough to split.
+    func testBlockConversionIsTheScalarRoundingEverywhere() {
+        let specials: [UInt32] = [0, 0x8000_0000, 0x7F80_0000, 0xFF80_0000, 0x7FC0_0000, 0xFFC0_0000, 0x7F80_0001, 0xFF80_1234,
+                                  0x7FBF_FFFF, 0x0000_0001, 0x8000_8000, 0x0000_8000, 0x3F80_8000, 0x3F81_8000, 0x3F80_7FFF,
+                                  0x7F7F_FFFF, 0xFF7F_FFFF, 0x7F7F_7FFF, 0x0080_0000, 0x007F_FFFF]
+        let rng = RNG(seed: 9)
+        let rows = 301, cols = 517, ld = 530
+        var src = [Float](repeating: -1, count: rows * ld)
+        for i in 0..<src.count {
+            if i < specials.count * 37, i % 37 == 0 { src[i] = Float(bitPattern: specials[i / 37]); continue }
+            let u = UInt32(truncatingIfNeeded: Int(rng.uniform() * 4_294_967_295))
+            src[i] = i % 2 == 0 ? Float(bitPattern: u) : rng.normal() * 10
+        }
+        var bits = [UInt16](repeating: 0, count: rows * cols), rounded = [Float](repeating: 0, count: rows * cols)
+        src.withUnsafeBufferPointer { s in
+            bits.withUnsafeMutableBufferPointer { BF16.convert(s.baseAddress!, ld: ld, rows: rows, cols: cols, into: $0.baseAddress!) }
+            rounded.withUnsafeMutableBufferPointer { BF16.round(s.baseAddress!, ld: ld, rows: rows, cols: cols, into: $0.baseAddress!) }
+        }
+        var mismatches = 0
+        for r in 0..<rows {
+            for c in 0..<cols {
+                let x = src[r * ld + c], want = BF16.bits(x)
+                if bits[r * cols + c] != want || rounded[r * cols + c].bitPattern != UInt32(want) << 16 { mismatches += 1 }
+            }
+        }
+        XCTAssertEqual(mismatches, 0)
+        XCTAssertTrue(rounded.contains { $0.isNaN } && rounded.contains { $0 == .infinity }, "the specials are in the block")
+    }
+
     // MARK: GEMM
 
     /// C = alpha op(A) op(B) + beta C (or + bias) in Double from the bf16-rounded operands.

@@ -94,6 +94,11 @@ void sk_scatter_strided(const float *src, long src_stride, float *dst, long dst_
 void sk_gather_strided(const float *src, long src_stride, long step, float *dst, long dst_stride,
                        long rows, long cols, long dst_cols);
 
+/// A (rows, cols) block of fp32 with leading dimension ld, rounded to bf16 (nearest, ties to even; NaN stays a
+/// quiet NaN) into a dense (rows, cols) block: as bf16 bit patterns, or as those values held in fp32.
+void sk_bf16_convert(const float *src, long ld, long rows, long cols, uint16_t *dst);
+void sk_bf16_round(const float *src, long ld, long rows, long cols, float *dst);
+
 /// Winograd F(2x2, 2x2) input transform of one channel plane for a 2x2 correlation: tile (ty, tx) reads the
 /// 3x3 window at src[2ty*lds + 2tx] and writes its nine transformed values to v[k*vstride + ty*Tx + tx],
 /// k = 3u + v (V = Bt d B, Bt = [[1,-1,0],[0,1,0],[0,-1,1]]). The caller pads src so every window is inside.
