@@ -127,37 +127,41 @@ public final class BF16Backend: Backend {
     public func flashBwdDs(_ p: UnsafePointer<Float>?, _ dp: UnsafeMutablePointer<Float>?, _ rows: Int, _ n: Int, _ ld: Int, _ delta: UnsafePointer<Float>?) { cpu.flashBwdDs(p, dp, rows, n, ld, delta) }
     public func rowdotStrided(_ a: UnsafePointer<Float>?, _ lda: Int, _ b: UnsafePointer<Float>?, _ ldb: Int, _ rows: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>?) { cpu.rowdotStrided(a, lda, b, ldb, rows, n, out) }
 
-    // The blocked attention's products are GEMMs too: they take bf16 operands like every other, one GEMM per
-    // 16-wide panel of the packed operand (a panel is a row-major matrix with 16 columns).
+    // The blocked attention's products are GEMMs too: they take bf16 operands like every other. A block's packed
+    // operand (16-wide panels, sk_fused.h) is first laid out as one plain matrix, so each block is one GEMM that
+    // converts each operand once. One GEMM per 16-wide panel, as before, converted the whole query block again for
+    // every panel (192 times per block at 3072 keys) and paid a oneDNN call per 16 columns.
     public func attnPackKeys(_ k: UnsafePointer<Float>?, _ ldk: Int, _ len: Int, _ hd: Int, _ kp: UnsafeMutablePointer<Float>?) { cpu.attnPackKeys(k, ldk, len, hd, kp) }
     public func attnPackValues(_ v: UnsafePointer<Float>?, _ ldv: Int, _ len: Int, _ hd: Int, _ vp: UnsafeMutablePointer<Float>?) { cpu.attnPackValues(v, ldv, len, hd, vp) }
     public func attnScores(_ q: UnsafePointer<Float>?, _ ldq: Int, _ kp: UnsafePointer<Float>?, _ s: UnsafeMutablePointer<Float>?, _ lds: Int, _ rows: Int, _ cols: Int, _ hd: Int) {
-        guard let q, let kp, let s else { return cpu.attnScores(q, ldq, kp, s, lds, rows, cols, hd) }
-        var j = 0
-        while j < cols {
-            // Panel j/16 is an (hd, 16) row-major matrix of this block's keys j..j+15.
-            gemmRowMajor(transA: false, transB: false, m: rows, n: min(16, cols - j), k: hd, alpha: 1, a: q, lda: ldq,
-                         b: kp + (j / 16) * hd * 16, ldb: 16, beta: 0, c: s + j, ldc: lds, rowBias: nil)
-            j += 16
-        }
+        guard let q, let kp, let s, rows > 0, cols > 0 else { return cpu.attnScores(q, ldq, kp, s, lds, rows, cols, hd) }
+        // Key panel p is an (hd, 16) row-major matrix of keys 16p..16p+15; side by side they are Kᵀ (hd, cols).
+        let width = (cols + 15) / 16 * 16
+        let kt = cpu.allocate(hd * width)
+        defer { cpu.release(kt, count: hd * width) }
+        for p in 0..<(width / 16) { cpu.copy2d(kp + p * 16 * hd, 16, kt + p * 16, width, hd, 16) }
+        gemmRowMajor(transA: false, transB: false, m: rows, n: cols, k: hd, alpha: 1, a: q, lda: ldq,
+                     b: kt, ldb: width, beta: 0, c: s, ldc: lds, rowBias: nil)
     }
     public func attnPV(_ p: UnsafePointer<Float>?, _ ldp: Int, _ vp: UnsafePointer<Float>?, _ vps: Int, _ o: UnsafeMutablePointer<Float>?, _ ldo: Int, _ rows: Int, _ cols: Int, _ hd: Int) {
         guard let p, let vp, let o else { return cpu.attnPV(p, ldp, vp, vps, o, ldo, rows, cols, hd) }
-        valuePanelProducts(p, ldp, transposed: false, vp, vps, o, ldo, rows, cols, hd)
+        valueBlockProduct(p, ldp, transposed: false, vp, vps, o, ldo, rows, cols, hd)
     }
     public func attnPVTransposed(_ pt: UnsafePointer<Float>?, _ ldpt: Int, _ vp: UnsafePointer<Float>?, _ vps: Int, _ o: UnsafeMutablePointer<Float>?, _ ldo: Int, _ rows: Int, _ cols: Int, _ hd: Int) {
         guard let pt, let vp, let o else { return cpu.attnPVTransposed(pt, ldpt, vp, vps, o, ldo, rows, cols, hd) }
-        valuePanelProducts(pt, ldpt, transposed: true, vp, vps, o, ldo, rows, cols, hd)
+        valueBlockProduct(pt, ldpt, transposed: true, vp, vps, o, ldo, rows, cols, hd)
     }
-    /// o += op(p) · V_block: value panel c/16 is a (keys, 16) row-major matrix starting at this block's first key.
-    private func valuePanelProducts(_ p: UnsafePointer<Float>, _ ld: Int, transposed: Bool, _ vp: UnsafePointer<Float>, _ vps: Int,
-                                    _ o: UnsafeMutablePointer<Float>, _ ldo: Int, _ rows: Int, _ cols: Int, _ hd: Int) {
-        var c = 0
-        while c < hd {
-            gemmRowMajor(transA: transposed, transB: false, m: rows, n: 16, k: cols, alpha: 1, a: p, lda: ld,
-                         b: vp + (c / 16) * vps, ldb: 16, beta: 1, c: o + c, ldc: ldo, rowBias: nil)
-            c += 16
-        }
+    /// o += op(p) · V_block. Value panel c/16 is a (keys, 16) row-major matrix starting at this block's first key,
+    /// panels `vps` apart; side by side they are V_block (cols, hd padded to 16), zero past hd.
+    private func valueBlockProduct(_ p: UnsafePointer<Float>, _ ld: Int, transposed: Bool, _ vp: UnsafePointer<Float>, _ vps: Int,
+                                   _ o: UnsafeMutablePointer<Float>, _ ldo: Int, _ rows: Int, _ cols: Int, _ hd: Int) {
+        guard rows > 0, cols > 0 else { return }
+        let width = (hd + 15) / 16 * 16
+        let vb = cpu.allocate(cols * width)
+        defer { cpu.release(vb, count: cols * width) }
+        for c in 0..<(width / 16) { cpu.copy2d(vp + c * vps, 16, vb + c * 16, width, cols, 16) }
+        gemmRowMajor(transA: transposed, transB: false, m: rows, n: width, k: cols, alpha: 1, a: p, lda: ld,
+                     b: vb, ldb: width, beta: 1, c: o, ldc: ldo, rowBias: nil)
     }
     public func rmsnormFwd(_ x: UnsafePointer<Float>?, _ w: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>?, _ rstd: UnsafeMutablePointer<Float>?, _ m: Int, _ n: Int, _ eps: Float) { cpu.rmsnormFwd(x, w, out, rstd, m, n, eps) }
     public func rmsnormBwd(_ x: UnsafePointer<Float>?, _ w: UnsafePointer<Float>?, _ rstd: UnsafePointer<Float>?, _ gy: UnsafePointer<Float>?, _ gx: UnsafeMutablePointer<Float>?, _ gw: UnsafeMutablePointer<Float>?, _ m: Int, _ n: Int) { cpu.rmsnormBwd(x, w, rstd, gy, gx, gw, m, n) }
