@@ -1,6 +1,6 @@
 // fp32 -> bf16 conversion for the bf16 backend's GEMM operands (Sources/Tensor/Backend/BF16.swift says what
 // rounding it must match). Branch-free per element, so each clone's loop vectorises: the Swift loop it
-// replaces ran one element at a time on one thread, about a second per Sapiens-0.3B forward.
+// replaces ran one element at a time on one thread: seconds per Sapiens-0.3B forward.
 #include <stdint.h>
 #include <string.h>
 #include "sk_clones.h"
