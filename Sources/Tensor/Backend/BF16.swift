@@ -20,24 +20,16 @@ public enum BF16 {
 
     /// A (rows, cols) block with leading dimension `ld`, rounded into a dense (rows, cols) fp32 block.
     public static func round(_ src: UnsafePointer<Float>, ld: Int, rows: Int, cols: Int, into dst: UnsafeMutablePointer<Float>) {
-        inBands(rows: rows, cols: cols) { r0, r1 in sk_bf16_round(src + r0 * ld, ld, r1 - r0, cols, dst + r0 * cols) }
+        parallelRanges(rows, minChunk: rowsPerBand(cols)) { r in sk_bf16_round(src + r.lowerBound * ld, ld, r.count, cols, dst + r.lowerBound * cols) }
     }
 
     /// The same block converted to bf16 bit patterns (what oneDNN's bf16 GEMM reads).
     public static func convert(_ src: UnsafePointer<Float>, ld: Int, rows: Int, cols: Int, into dst: UnsafeMutablePointer<UInt16>) {
-        inBands(rows: rows, cols: cols) { r0, r1 in sk_bf16_convert(src + r0 * ld, ld, r1 - r0, cols, dst + r0 * cols) }
+        parallelRanges(rows, minChunk: rowsPerBand(cols)) { r in sk_bf16_convert(src + r.lowerBound * ld, ld, r.count, cols, dst + r.lowerBound * cols) }
     }
 
-    /// Every GEMM operand passes through here, so large blocks are split into bands of rows over the engine's
-    /// threads (a Sapiens-scale forward converts about a billion values); small ones, and calls from inside a
+    /// Every GEMM operand passes through here (a Sapiens-scale forward converts about a billion values), so large
+    /// blocks go over the engine's threads in bands of at least 2^16 values; small ones, and calls from inside a
     /// parallel region (the attention blocks), stay on the calling thread.
-    private static func inBands(rows: Int, cols: Int, _ body: (_ r0: Int, _ r1: Int) -> Void) {
-        let bands = rows * cols >= 1 << 17 ? min(rows, 4 * EngineThreads.count) : 1
-        if bands <= 1 { body(0, rows); return }
-        let step = (rows + bands - 1) / bands
-        parallelFor(bands) { b in
-            let r0 = b * step, r1 = Swift.min(rows, r0 + step)
-            if r0 < r1 { body(r0, r1) }
-        }
-    }
+    private static func rowsPerBand(_ cols: Int) -> Int { max(1, (1 << 16) / max(cols, 1)) }
 }

@@ -136,12 +136,10 @@ public final class BF16Backend: Backend {
     public func attnScores(_ q: UnsafePointer<Float>?, _ ldq: Int, _ kp: UnsafePointer<Float>?, _ s: UnsafeMutablePointer<Float>?, _ lds: Int, _ rows: Int, _ cols: Int, _ hd: Int) {
         guard let q, let kp, let s, rows > 0, cols > 0 else { return cpu.attnScores(q, ldq, kp, s, lds, rows, cols, hd) }
         // Key panel p is an (hd, 16) row-major matrix of keys 16p..16p+15; side by side they are Kᵀ (hd, cols).
-        let width = (cols + 15) / 16 * 16
-        let kt = cpu.allocate(hd * width)
-        defer { cpu.release(kt, count: hd * width) }
-        for p in 0..<(width / 16) { cpu.copy2d(kp + p * 16 * hd, 16, kt + p * 16, width, hd, 16) }
-        gemmRowMajor(transA: false, transB: false, m: rows, n: cols, k: hd, alpha: 1, a: q, lda: ldq,
-                     b: kt, ldb: width, beta: 0, c: s, ldc: lds, rowBias: nil)
+        sideBySide(kp, stride: 16 * hd, panels: (cols + 15) / 16, rows: hd) { kt, width in
+            gemmRowMajor(transA: false, transB: false, m: rows, n: cols, k: hd, alpha: 1, a: q, lda: ldq,
+                         b: kt, ldb: width, beta: 0, c: s, ldc: lds, rowBias: nil)
+        }
     }
     public func attnPV(_ p: UnsafePointer<Float>?, _ ldp: Int, _ vp: UnsafePointer<Float>?, _ vps: Int, _ o: UnsafeMutablePointer<Float>?, _ ldo: Int, _ rows: Int, _ cols: Int, _ hd: Int) {
         guard let p, let vp, let o else { return cpu.attnPV(p, ldp, vp, vps, o, ldo, rows, cols, hd) }
@@ -156,12 +154,20 @@ public final class BF16Backend: Backend {
     private func valueBlockProduct(_ p: UnsafePointer<Float>, _ ld: Int, transposed: Bool, _ vp: UnsafePointer<Float>, _ vps: Int,
                                    _ o: UnsafeMutablePointer<Float>, _ ldo: Int, _ rows: Int, _ cols: Int, _ hd: Int) {
         guard rows > 0, cols > 0 else { return }
-        let width = (hd + 15) / 16 * 16
-        let vb = cpu.allocate(cols * width)
-        defer { cpu.release(vb, count: cols * width) }
-        for c in 0..<(width / 16) { cpu.copy2d(vp + c * vps, 16, vb + c * 16, width, cols, 16) }
-        gemmRowMajor(transA: transposed, transB: false, m: rows, n: width, k: cols, alpha: 1, a: p, lda: ld,
-                     b: vb, ldb: width, beta: 1, c: o, ldc: ldo, rowBias: nil)
+        sideBySide(vp, stride: vps, panels: (hd + 15) / 16, rows: cols) { vb, width in
+            gemmRowMajor(transA: transposed, transB: false, m: rows, n: width, k: cols, alpha: 1, a: p, lda: ld,
+                         b: vb, ldb: width, beta: 1, c: o, ldc: ldo, rowBias: nil)
+        }
+    }
+    /// `panels` row-major (rows, 16) panels, `stride` floats apart, laid side by side as one (rows, 16·panels)
+    /// matrix for `body`, which gets it and its width.
+    private func sideBySide(_ first: UnsafePointer<Float>, stride: Int, panels: Int, rows: Int,
+                            _ body: (UnsafePointer<Float>, Int) -> Void) {
+        let width = 16 * panels
+        let plain = cpu.allocate(rows * width)
+        defer { cpu.release(plain, count: rows * width) }
+        for p in 0..<panels { cpu.copy2d(first + p * stride, 16, plain + p * 16, width, rows, 16) }
+        body(plain, width)
     }
     public func rmsnormFwd(_ x: UnsafePointer<Float>?, _ w: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>?, _ rstd: UnsafeMutablePointer<Float>?, _ m: Int, _ n: Int, _ eps: Float) { cpu.rmsnormFwd(x, w, out, rstd, m, n, eps) }
     public func rmsnormBwd(_ x: UnsafePointer<Float>?, _ w: UnsafePointer<Float>?, _ rstd: UnsafePointer<Float>?, _ gy: UnsafePointer<Float>?, _ gx: UnsafeMutablePointer<Float>?, _ gw: UnsafeMutablePointer<Float>?, _ m: Int, _ n: Int) { cpu.rmsnormBwd(x, w, rstd, gy, gx, gw, m, n) }
